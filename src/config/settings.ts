@@ -1,0 +1,107 @@
+import { z } from 'zod';
+
+/**
+ * Every setting Kardia reads, with its unit and default. A setting comes from a command-line flag
+ * or from the environment variable `KARDIA_<NAME>` (upper snake case); flags win.
+ * This file is the one place that documents them; `kardia serve --help` and the README list it.
+ */
+const seconds = (fallback: number, max?: number) => {
+  const base = z.coerce.number().int().positive();
+  return (max === undefined ? base : base.max(max)).default(fallback);
+};
+
+const list = z
+  .union([z.string(), z.array(z.string())])
+  .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean));
+
+export const settingsSchema = z.object({
+  /** Public base URL of this server; every endpoint URL and token `iss` derives from it. */
+  issuer: z.url().default('http://localhost:8080'),
+  /** TCP port to listen on. */
+  port: z.coerce.number().int().min(0).max(65535).default(8080),
+  /** Address to bind. */
+  host: z.string().default('127.0.0.1'),
+  /** `sqlite:<path>` (embedded, the default) or `postgres://...`. */
+  databaseUrl: z.string().default('sqlite:./data/kardia.db'),
+  /** Optional `redis://` URL; when set, cross-node cache invalidation also travels over Redis. */
+  redisUrl: z.string().optional(),
+  /** Which roles this process plays: `as` (authorization server and OP), `rs` (FHIR server). */
+  roles: list.default(['as', 'rs']),
+  /** With `roles` = rs only: the issuer URL of the Kardia AS that this RS trusts. */
+  as: z.url().optional(),
+  /** Log level: fatal, error, warn, info, debug, trace or silent. */
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  /** Authorization code lifetime, seconds (HEART: short; never above 600). */
+  codeTtl: seconds(60, 600),
+  /** Access token lifetime for the authorization-code grant, seconds. */
+  accessTokenTtl: seconds(3600),
+  /** Access token lifetime for the implicit grant, seconds. */
+  implicitAccessTokenTtl: seconds(900),
+  /** Access token lifetime for the client-credentials grant, seconds. */
+  clientCredentialsAccessTokenTtl: seconds(21600),
+  /** Refresh token lifetime, seconds; refresh tokens rotate on every use. */
+  refreshTokenTtl: seconds(86400),
+  /** ID token lifetime, seconds (HEART OIDC: at most five minutes). */
+  idTokenTtl: seconds(300, 300),
+  /** Login session lifetime, seconds. */
+  sessionTtl: seconds(8 * 3600),
+  /** How long a retired signing key stays in the JWKS after rotation, seconds. */
+  keyRetentionTtl: seconds(86400 + 3600),
+  /** Issuers whose software statements are trusted at registration: `iss=jwks_uri` pairs. */
+  trustedSoftwareStatementIssuers: list.default([]),
+  /** Allow `http://` jwks_uri, request_uri and sector identifier fetches on loopback hosts. */
+  allowLoopbackFetch: z
+    .union([z.boolean(), z.enum(['true', 'false', '1', '0'])])
+    .transform((v) => v === true || v === 'true' || v === '1')
+    .default(false),
+});
+
+export type Settings = z.infer<typeof settingsSchema>;
+export type SettingsInput = z.input<typeof settingsSchema>;
+
+const envName = (key: string) => `KARDIA_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+
+/** Reads settings from `KARDIA_*` variables, overridden by the given values (flags). */
+export function loadSettings(
+  overrides: Partial<SettingsInput> = {},
+  env: NodeJS.ProcessEnv = process.env,
+): Settings {
+  const raw: Record<string, unknown> = {};
+  for (const key of Object.keys(settingsSchema.shape)) {
+    const value = env[envName(key)];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  for (const [key, value] of Object.entries(overrides)) {
+    if (value !== undefined) raw[key] = value;
+  }
+  const parsed = settingsSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const key = String(issue?.path[0] ?? '');
+    throw new SettingsError(`${envName(key)}: ${issue?.message ?? 'invalid value'}`);
+  }
+  const settings = parsed.data;
+  settings.issuer = settings.issuer.replace(/\/+$/, '');
+  return settings;
+}
+
+export class SettingsError extends Error {}
+
+/** HEART requires TLS; plain http is tolerated only for a loopback issuer during development. */
+export function isLoopbackIssuer(issuer: string): boolean {
+  const { protocol, hostname } = new URL(issuer);
+  if (protocol === 'https:') return false;
+  return hostname === 'localhost' || hostname === '127.0.0.1' || hostname === '[::1]';
+}
+
+export function checkIssuer(issuer: string): string | undefined {
+  const url = new URL(issuer);
+  if (url.protocol === 'https:') return undefined;
+  if (isLoopbackIssuer(issuer)) {
+    return `issuer ${issuer} is not https: acceptable for local development only`;
+  }
+  throw new SettingsError(`KARDIA_ISSUER must be https unless it is localhost (got ${issuer})`);
+}
+
+export { envName };

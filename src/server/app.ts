@@ -1,0 +1,65 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { checkIssuer, type Settings } from '../config/settings.js';
+import { KeyStore } from '../keys/keystore.js';
+import { registerDiscovery } from '../oauth/endpoints/discovery.js';
+import { openStore, type Store } from '../store/database.js';
+import { migrateToLatest } from '../store/migrate.js';
+import { type Kardia, serverUrls } from './context.js';
+import { installOAuthErrorHandling } from './errors.js';
+import { installFormParser } from './forms.js';
+import { createLogger } from './logger.js';
+import { installSecurityHeaders } from './security-headers.js';
+
+export interface CreateOptions {
+  /** An already opened store (tests share one); otherwise `settings.databaseUrl` is opened. */
+  store?: Store;
+  logger?: Logger;
+  /** Run migrations before serving (the default; `kardia migrate` does it on its own). */
+  migrate?: boolean;
+}
+
+/** Opens storage, migrates and loads keys: everything a server or a CLI command starts from. */
+export async function createKardia(
+  settings: Settings,
+  options: CreateOptions = {},
+): Promise<Kardia> {
+  const log = options.logger ?? createLogger(settings.logLevel);
+  const warning = checkIssuer(settings.issuer);
+  if (warning) log.warn(warning);
+  const store = options.store ?? openStore(settings.databaseUrl);
+  if (options.migrate !== false) await migrateToLatest(store);
+  const keys = new KeyStore(store);
+  if (settings.roles.includes('as')) await keys.init();
+  return { settings, store, keys, log, urls: serverUrls(settings.issuer) };
+}
+
+/** Assembles the HTTP server for the roles this process plays. */
+export async function buildServer(kardia: Kardia): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: kardia.log as FastifyBaseLogger,
+    trustProxy: false,
+    bodyLimit: 1_048_576,
+    routerOptions: { maxParamLength: 500 },
+    genReqId: () => crypto.randomUUID(),
+  });
+  installFormParser(app);
+  installSecurityHeaders(app);
+  installOAuthErrorHandling(app);
+
+  for (const feature of features) {
+    if (feature.roles.some((role) => kardia.settings.roles.includes(role))) {
+      await feature.register(app, kardia);
+    }
+  }
+  return app;
+}
+
+interface Feature {
+  name: string;
+  roles: string[];
+  register(app: FastifyInstance, kardia: Kardia): void | Promise<void>;
+}
+
+/** Each protocol area adds its routes here, in one visible list. */
+const features: Feature[] = [{ name: 'discovery', roles: ['as'], register: registerDiscovery }];

@@ -1,0 +1,20 @@
+import { Migrator, type Migration, type MigrationProvider } from 'kysely';
+import type { Store } from './database.js';
+import * as authorizationServer from './migrations/001-authorization-server.js';
+
+/**
+ * Migrations live in code, in order. Each feature that owns tables adds its file here; the
+ * AS never reads FHIR tables and the RS never reads AS tables, but both share one migrator.
+ */
+const migrations: Record<string, Migration> = {
+  '001-authorization-server': authorizationServer,
+};
+
+const provider: MigrationProvider = { getMigrations: async () => migrations };
+
+export async function migrateToLatest(store: Store): Promise<string[]> {
+  const migrator = new Migrator({ db: store.db, provider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
