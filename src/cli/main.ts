@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { SettingsError } from '../config/settings.js';
+import { registerClientCommands } from './commands/client.js';
 import { registerKeyCommands } from './commands/keys.js';
 import { registerMigrate } from './commands/migrate.js';
 import { registerServe } from './commands/serve.js';
@@ -17,6 +18,7 @@ const program = new Command('kardia')
 registerServe(program);
 registerMigrate(program);
 registerUserCommands(program);
+registerClientCommands(program);
 registerKeyCommands(program);
 
 try {
