@@ -1,0 +1,7 @@
+import type { GrantHandler } from './grant.js';
+
+/**
+ * The grant types /token serves, by `grant_type` value. The password grant does not exist
+ * (HEART OAuth §2.1). Each handler lives in its own file.
+ */
+export const grantHandlers: Record<string, GrantHandler> = {};
