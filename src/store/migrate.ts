@@ -1,6 +1,7 @@
 import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type { Store } from './database.js';
 import * as authorizationServer from './migrations/001-authorization-server.js';
+import * as oidc from './migrations/004-oidc.js';
 
 /**
  * Migrations live in code, in order. Each feature that owns tables adds its file here; the
@@ -8,6 +9,7 @@ import * as authorizationServer from './migrations/001-authorization-server.js';
  */
 const migrations: Record<string, Migration> = {
   '001-authorization-server': authorizationServer,
+  '004-oidc': oidc,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -114,6 +114,31 @@ export interface RateLimitTable {
   window_start: number;
 }
 
+/** A request object `jti` (OIDC Core §6.1), remembered until it expires so it is used once. */
+export interface RequestObjectJtiTable {
+  client_id: string;
+  jti: string;
+  expires_at: number;
+}
+
+/** Mail Kardia would send; no mail server is assumed, an operator reads it with `kardia outbox`. */
+export interface OutboxTable {
+  id: string;
+  recipient: string;
+  subject: string;
+  body: string;
+  created_at: number;
+}
+
+/** A pending email verification link; only the SHA-256 of its token is stored. */
+export interface EmailVerificationTable {
+  token_hash: string;
+  sub: string;
+  email: string;
+  expires_at: number;
+  used_at: number | null;
+}
+
 export interface Database {
   users: UserTable;
   login_sessions: LoginSessionTable;
@@ -125,4 +150,7 @@ export interface Database {
   consent_grants: ConsentGrantTable;
   assertion_jtis: AssertionJtiTable;
   rate_limits: RateLimitTable;
+  request_object_jtis: RequestObjectJtiTable;
+  outbox: OutboxTable;
+  email_verifications: EmailVerificationTable;
 }
