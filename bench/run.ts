@@ -1,0 +1,196 @@
+/**
+ * `npm run bench`: Kardia's hot paths side by side with a minimal node:http server doing the
+ * same cryptography with no framework and no storage (bench/minimal-server.ts), in one run on
+ * this machine. Prints requests/second and the ratio to the baseline, against DESIGN.md's targets.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { exportJWK, generateKeyPair } from 'jose';
+import { runLoad, type LoadRequest, type LoadResult } from './load.js';
+import { kardiaCli, presign, startKardiaProcess, startMinimalServer } from './processes.js';
+
+const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 3000);
+const SECONDS = 30;
+
+interface Row {
+  path: string;
+  kardia: number;
+  baseline: number;
+  target: number;
+  note?: string;
+}
+
+const rows: Row[] = [];
+const children: ChildProcess[] = [];
+
+async function main() {
+  const dir = mkdtempSync(join(tmpdir(), 'kardia-bench-'));
+  const databaseUrl = process.env.BENCH_DATABASE_URL ?? `sqlite:${join(dir, 'bench.db')}`;
+  const kardiaPort = 18080 + Math.floor(Math.random() * 1000);
+  const minimalPort = kardiaPort + 1000;
+  const issuer = `http://127.0.0.1:${kardiaPort}`;
+  const env = {
+    KARDIA_DATABASE_URL: databaseUrl,
+    KARDIA_ISSUER: issuer,
+    KARDIA_PORT: String(kardiaPort),
+    KARDIA_DEMO: 'false',
+  };
+
+  // One key pair plays the client at both servers, and the protected resource at both.
+  const { privateKey, publicKey } = await generateKeyPair('RS256', {
+    modulusLength: 2048,
+    extractable: true,
+  });
+  const publicJwk = { ...(await exportJWK(publicKey)), kid: 'bench', alg: 'RS256', use: 'sig' };
+  const privateJwk = { ...(await exportJWK(privateKey)), kid: 'bench', alg: 'RS256' };
+  const jwksFile = join(dir, 'client.jwks.json');
+  writeFileSync(jwksFile, JSON.stringify({ keys: [publicJwk] }));
+
+  await kardiaCli(['migrate', '--json'], env);
+  const client = (await kardiaCli(
+    [
+      'client',
+      'add',
+      '--name',
+      'bench',
+      '--grant',
+      'client_credentials',
+      '--jwks-file',
+      jwksFile,
+      '--scope',
+      'system/*.read',
+    ],
+    env,
+  )) as { client_id: string };
+  const rs = (await kardiaCli(
+    ['resource-server', 'add', '--name', 'bench-rs', '--jwks-file', jwksFile],
+    env,
+  )) as {
+    client_id: string;
+  };
+
+  children.push(await startKardiaProcess(env));
+  children.push(await startMinimalServer(minimalPort, publicJwk));
+  const minimal = `http://127.0.0.1:${minimalPort}`;
+
+  console.log(`kardia ${issuer} (${databaseUrl.split(':')[0]}), baseline ${minimal}`);
+  console.log(`${CONCURRENCY} connections, ${REQUESTS} requests a run, best of 2 runs each\n`);
+
+  // /token, client_credentials with private_key_jwt.
+  const tokenRun = async (base: string, clientId: string) => {
+    const assertions = await presign(privateJwk, clientId, `${base}/token`, REQUESTS);
+    return measure(base, assertions, (a) => ({
+      method: 'POST',
+      path: '/token',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `grant_type=client_credentials&client_assertion_type=${encodeURIComponent(ASSERTION_TYPE)}&client_assertion=${a}`,
+    }));
+  };
+  rows.push(
+    await compare(
+      '/token (client_credentials, private_key_jwt)',
+      0.8,
+      () => tokenRun(issuer, client.client_id),
+      () => tokenRun(minimal, client.client_id),
+    ),
+  );
+
+  // /introspect by a protected resource.
+  const kardiaToken = await tokenFrom(issuer, privateJwk, client.client_id);
+  const minimalToken = (
+    (await (await fetch(`${minimal}/token-for-bench`)).json()) as { access_token: string }
+  ).access_token;
+  const introspectRun = async (base: string, callerId: string, token: string) => {
+    const assertions = await presign(privateJwk, callerId, `${base}/introspect`, REQUESTS);
+    return measure(base, assertions, (a) => ({
+      method: 'POST',
+      path: '/introspect',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `token=${token}&client_assertion_type=${encodeURIComponent(ASSERTION_TYPE)}&client_assertion=${a}`,
+    }));
+  };
+  rows.push(
+    await compare(
+      '/introspect (protected resource)',
+      0.6,
+      () => introspectRun(issuer, rs.client_id, kardiaToken),
+      () => introspectRun(minimal, rs.client_id, minimalToken),
+    ),
+  );
+
+  printTable();
+}
+
+async function tokenFrom(
+  base: string,
+  privateJwk: Parameters<typeof presign>[0],
+  clientId: string,
+) {
+  const [assertion] = await presign(privateJwk, clientId, `${base}/token`, 1);
+  const response = await fetch(`${base}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_assertion_type: ASSERTION_TYPE,
+      client_assertion: assertion ?? '',
+    }),
+  });
+  return ((await response.json()) as { access_token: string }).access_token;
+}
+
+async function measure(
+  base: string,
+  items: string[],
+  build: (item: string) => LoadRequest,
+): Promise<LoadResult> {
+  let i = 0;
+  return runLoad(base, () => (i < items.length ? build(items[i++] as string) : undefined), {
+    concurrency: CONCURRENCY,
+    seconds: SECONDS,
+    expectStatus: 200,
+  });
+}
+
+/** Alternates baseline and Kardia twice and keeps each side's best run. */
+async function compare(
+  path: string,
+  target: number,
+  kardia: () => Promise<LoadResult>,
+  baseline: () => Promise<LoadResult>,
+): Promise<Row> {
+  let best = { kardia: 0, baseline: 0 };
+  let errors = 0;
+  for (let round = 0; round < 2; round++) {
+    const b = await baseline();
+    const k = await kardia();
+    errors += k.errors + b.errors;
+    best = {
+      kardia: Math.max(best.kardia, k.perSecond),
+      baseline: Math.max(best.baseline, b.perSecond),
+    };
+  }
+  return { path, ...best, target, ...(errors ? { note: `${errors} non-200 answers` } : {}) };
+}
+
+function printTable() {
+  console.log('| path | Kardia req/s | baseline req/s | ratio | target | |');
+  console.log('| --- | ---: | ---: | ---: | ---: | --- |');
+  for (const row of rows) {
+    const ratio = row.kardia / row.baseline;
+    const verdict = ratio >= row.target ? 'meets' : 'BELOW';
+    console.log(
+      `| ${row.path} | ${row.kardia.toFixed(0)} | ${row.baseline.toFixed(0)} | ${ratio.toFixed(2)} | ≥ ${row.target.toFixed(2)} | ${verdict}${row.note ? `; ${row.note}` : ''} |`,
+    );
+  }
+}
+
+try {
+  await main();
+} finally {
+  for (const child of children) child.kill('SIGTERM');
+}
