@@ -45,6 +45,8 @@ export interface FhirCaller {
   write: RecordScope;
   /** Who is calling, for the audit record (user sub, client id, share or grant id...). */
   audit: Record<string, string | undefined>;
+  /** The account (`sub`) that owns the Patient compartments this caller creates, if any. */
+  owner?: string;
 }
 
 /** Everything the router needs from the HTTP request to authorize it. */
@@ -58,8 +60,8 @@ export interface FhirRequestCredentials {
 
 export interface FhirAccessControl {
   /**
-   * Decides whether the interaction may start and what it may touch. Throws FhirError with
-   * 401 or 403 and the right WWW-Authenticate header when it may not.
+   * Decides whether the interaction may start and what it may touch. Throws FhirError (from
+   * fhir/outcome.ts, kinds 'unauthorized' or 'forbidden') with 401 or 403 and the right WWW-Authenticate header when it may not.
    */
   authorize(credentials: FhirRequestCredentials, interaction: FhirInteraction): Promise<FhirCaller>;
   /** Records the outcome (allowed or refused) of every interaction, apart from clinical data. */
