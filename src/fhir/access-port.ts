@@ -61,7 +61,8 @@ export interface FhirRequestCredentials {
 export interface FhirAccessControl {
   /**
    * Decides whether the interaction may start and what it may touch. Throws FhirError (from
-   * fhir/outcome.ts, kinds 'unauthorized' or 'forbidden') with 401 or 403 and the right WWW-Authenticate header when it may not.
+   * fhir/outcome.ts, kind 'unauthorized' or 'forbidden': 401 or 403) with the right
+   * WWW-Authenticate header when it may not.
    */
   authorize(credentials: FhirRequestCredentials, interaction: FhirInteraction): Promise<FhirCaller>;
   /** Records the outcome (allowed or refused) of every interaction, apart from clinical data. */
