@@ -1,3 +1,5 @@
+import type { FhirTables } from '../fhir/repository/tables.js';
+
 /**
  * Typed tables of the authorization server. Times are integer seconds since the epoch; JSON
  * values are stored as text so SQLite and PostgreSQL run the same queries; booleans are 0/1.
@@ -139,7 +141,7 @@ export interface EmailVerificationTable {
   used_at: number | null;
 }
 
-export interface Database {
+export interface Database extends FhirTables {
   users: UserTable;
   login_sessions: LoginSessionTable;
   clients: ClientTable;
