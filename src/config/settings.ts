@@ -29,6 +29,17 @@ export const settingsSchema = z.object({
   roles: list.default(['as', 'rs']),
   /** With `roles` = rs only: the issuer URL of the Kardia AS that this RS trusts. */
   as: z.url().optional(),
+  /**
+   * The FHIR server's own protected-resource registration at the AS (`kardia resource-server
+   * add`): its client_id. Required with `--roles rs --as <url>`; in the default one-process mode
+   * Kardia registers its RS itself at first start and keeps the key in its RS-side table.
+   */
+  rsClientId: z.string().min(1).max(200).optional(),
+  /**
+   * With `rsClientId`: path of a JSON file holding the RS's private key as a JWK (RS256, PS256 or
+   * ES256; `kid` recommended), whose public half was given to `kardia resource-server add`.
+   */
+  rsKeyFile: z.string().min(1).optional(),
   /** Log level: fatal, error, warn, info, debug, trace or silent. */
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 

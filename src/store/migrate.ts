@@ -2,6 +2,7 @@ import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type { Store } from './database.js';
 import * as authorizationServer from './migrations/001-authorization-server.js';
 import * as fhir from './migrations/002-fhir.js';
+import * as access from './migrations/003-access.js';
 import * as oidc from './migrations/004-oidc.js';
 
 /**
@@ -11,6 +12,7 @@ import * as oidc from './migrations/004-oidc.js';
 const migrations: Record<string, Migration> = {
   '001-authorization-server': authorizationServer,
   '002-fhir': fhir,
+  '003-access': access,
   '004-oidc': oidc,
 };
 

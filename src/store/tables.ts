@@ -141,6 +141,52 @@ export interface EmailVerificationTable {
   used_at: number | null;
 }
 
+/** RS side (src/access): the protected-resource registration the one-process mode made. */
+export interface RsCredentialTable {
+  as_issuer: string;
+  client_id: string;
+  private_jwk: string;
+  created_at: number;
+}
+
+/** RS side (src/access): one FHIR interaction, allowed or refused. Times in milliseconds. */
+export interface AccessAuditEventTable {
+  id: string;
+  recorded_ms: number;
+  interaction: string;
+  resource_type: string | null;
+  resource_id: string | null;
+  /** `allowed`, `refused` or `failed`. */
+  outcome: string;
+  status: number;
+  sub: string | null;
+  client_id: string | null;
+  token_id: string | null;
+  /** How access came: `oauth` (scoped token) or `uma` (RPT). */
+  via: string | null;
+  share_id: string | null;
+  scope: string | null;
+  btg: number;
+  /** JSON array of `Type/id`. */
+  resources: string;
+  /** JSON array of Patient ids the event concerns. */
+  patients: string;
+}
+
+export interface AccessAuditPatientTable {
+  event_id: string;
+  patient_id: string;
+  recorded_ms: number;
+}
+
+/** AS side (src/access/launch): the Patient an account launches into at a protected resource. */
+export interface LaunchPatientTable {
+  sub: string;
+  resource: string;
+  patient_id: string;
+  updated_at: number;
+}
+
 export interface Database extends FhirTables {
   users: UserTable;
   login_sessions: LoginSessionTable;
@@ -155,4 +201,8 @@ export interface Database extends FhirTables {
   request_object_jtis: RequestObjectJtiTable;
   outbox: OutboxTable;
   email_verifications: EmailVerificationTable;
+  rs_credentials: RsCredentialTable;
+  access_audit_events: AccessAuditEventTable;
+  access_audit_patients: AccessAuditPatientTable;
+  launch_patients: LaunchPatientTable;
 }
