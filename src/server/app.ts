@@ -2,7 +2,13 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { checkIssuer, type Settings } from '../config/settings.js';
 import { KeyStore } from '../keys/keystore.js';
+import { registerClientConfiguration } from '../oauth/endpoints/client-configuration.js';
 import { registerDiscovery } from '../oauth/endpoints/discovery.js';
+import { registerIntrospection } from '../oauth/endpoints/introspect.js';
+import { registerRegistration } from '../oauth/endpoints/register.js';
+import { registerRevocation } from '../oauth/endpoints/revoke.js';
+import { registerTokenEndpoint } from '../oauth/endpoints/token.js';
+import { registerPurge } from '../oauth/purge.js';
 import { openStore, type Store } from '../store/database.js';
 import { migrateToLatest } from '../store/migrate.js';
 import { type Kardia, serverUrls } from './context.js';
@@ -62,4 +68,12 @@ interface Feature {
 }
 
 /** Each protocol area adds its routes here, in one visible list. */
-const features: Feature[] = [{ name: 'discovery', roles: ['as'], register: registerDiscovery }];
+const features: Feature[] = [
+  { name: 'discovery', roles: ['as'], register: registerDiscovery },
+  { name: 'registration', roles: ['as'], register: registerRegistration },
+  { name: 'client-configuration', roles: ['as'], register: registerClientConfiguration },
+  { name: 'token endpoint', roles: ['as'], register: registerTokenEndpoint },
+  { name: 'introspection', roles: ['as'], register: registerIntrospection },
+  { name: 'revocation', roles: ['as'], register: registerRevocation },
+  { name: 'purge of expired rows', roles: ['as'], register: registerPurge },
+];
