@@ -194,3 +194,27 @@ export async function revokeByGrant(kardia: Kardia, grantId: string): Promise<nu
     rows.map((r) => r.jti),
   );
 }
+
+/**
+ * Ends a whole refresh chain: every token descending from the grant the chain started with (the
+ * code a first refresh token came from), found by walking up through rotated refresh tokens.
+ * RFC 9700 §4.14.2 on a replayed refresh token; RFC 7009 §2.1 "all access tokens based on the
+ * same authorization grant" when a refresh token is revoked.
+ */
+export async function revokeChain(kardia: Kardia, refreshJti: string): Promise<number> {
+  let root = await tokenLink(kardia, refreshJti);
+  if (!root) return 0;
+  for (let depth = 0; root.parent && depth < 10_000; depth++) {
+    const up = await tokenLink(kardia, root.parent);
+    if (!up || up.kind !== 'refresh') break;
+    root = up;
+  }
+  return revokeFamily(kardia, root.parent ? [root.jti, root.parent] : [root.jti]);
+}
+
+const tokenLink = (kardia: Kardia, jti: string) =>
+  kardia.store.db
+    .selectFrom('tokens')
+    .select(['jti', 'kind', 'parent'])
+    .where('jti', '=', jti)
+    .executeTakeFirst();

@@ -1,7 +1,12 @@
+import { clientCredentialsGrant } from './client-credentials.js';
 import type { GrantHandler } from './grant.js';
+import { refreshTokenGrant } from './refresh-token.js';
 
 /**
  * The grant types /token serves, by `grant_type` value. The password grant does not exist
  * (HEART OAuth §2.1). Each handler lives in its own file.
  */
-export const grantHandlers: Record<string, GrantHandler> = {};
+export const grantHandlers: Record<string, GrantHandler> = {
+  client_credentials: clientCredentialsGrant,
+  refresh_token: refreshTokenGrant,
+};

@@ -1,0 +1,109 @@
+import type { JWTPayload } from 'jose';
+import type { Kardia } from '../../server/context.js';
+import { nowSeconds } from '../../util/time.js';
+import { OAuthError } from '../errors.js';
+import { issueToken, revokeChain, verifyOwnToken } from '../tokens.js';
+import type { GrantHandler } from './grant.js';
+import { narrowScope } from './narrow-scope.js';
+
+/** Claims every token gets afresh; anything else a refresh token carries is carried forward. */
+const ISSUED_CLAIMS = [
+  'iss',
+  'sub',
+  'aud',
+  'azp',
+  'client_id',
+  'scope',
+  'iat',
+  'exp',
+  'nbf',
+  'jti',
+];
+
+const invalidGrant = (detail: string) =>
+  new OAuthError('invalid_grant', 'the refresh token is invalid, expired or revoked', { detail });
+
+/**
+ * The refresh-token grant (RFC 6749 §6), with rotation (RFC 9700 §4.14.2): each use retires the
+ * presented refresh token and returns a new one, so a stolen copy works at most once and is then
+ * noticed.
+ *
+ * Lineage, which revocation follows (tokens.ts revokeFamily and revokeChain):
+ *   new refresh token: parent = the presented refresh token's jti;
+ *   new access token: parent = the NEW refresh token's jti.
+ * So revoking the refresh token a client holds now also ends the access token issued with it, and
+ * revoking any refresh token ends everything issued after it.
+ *
+ * Each new refresh token lives `refreshTokenTtl` from its own issue (HEART OAuth §3.3: at most
+ * 24 hours each): a client that refreshes at least once a day keeps its access until the owner
+ * revokes the grant, and one idle longer loses it.
+ */
+export const refreshTokenGrant: GrantHandler = async ({ kardia, params, client }) => {
+  const presented = params.refresh_token;
+  if (!presented) throw new OAuthError('invalid_request', 'refresh_token is required');
+
+  const verified = await verifyOwnToken(kardia, presented, ['refresh']);
+  // RFC 6749 §6, HEART OAuth OA-NC-13: only the client the token was issued to may use it.
+  if (!verified?.row || verified.row.client_id !== client.clientId) {
+    throw invalidGrant('unknown refresh token, or one issued to another client');
+  }
+  const { payload, row } = verified;
+
+  if (verified.revoked || !(await retire(kardia, payload.jti))) {
+    // RFC 9700 §4.14.2: a retired refresh token came back, so one of two parties holds a stolen
+    // copy; end the whole chain, the legitimate client's current tokens included.
+    await revokeChain(kardia, payload.jti);
+    throw invalidGrant('refresh token replayed: its chain is revoked');
+  }
+
+  // RFC 6749 §6: the new refresh token keeps the original scope; the access token may narrow it.
+  const grantedScope = payload.scope ?? '';
+  const scope = narrowScope(params.scope, grantedScope);
+  const claims = carriedClaims(payload);
+  const common = { clientId: client.clientId, sub: payload.sub, grantId: row.grant_id, claims };
+
+  const refresh = await issueToken(kardia, {
+    ...common,
+    kind: 'refresh',
+    scope: grantedScope,
+    ttl: kardia.settings.refreshTokenTtl,
+    parent: payload.jti,
+  });
+  // UMA grant §3.6: a refresh token that came with an RPT (its claims hold `permissions`) gives
+  // an RPT with the same permissions, without assessing policy again (UMA-REF-2).
+  const access = await issueToken(kardia, {
+    ...common,
+    kind: 'permissions' in claims ? 'rpt' : 'access',
+    scope,
+    ttl: kardia.settings.accessTokenTtl,
+    parent: refresh.jti,
+  });
+
+  return {
+    access_token: access.token,
+    token_type: 'Bearer',
+    expires_in: access.exp - access.iat,
+    refresh_token: refresh.token,
+    ...(scope ? { scope } : {}),
+  };
+};
+
+/**
+ * Marks the presented refresh token used. The conditional update is atomic, so of two requests
+ * racing with one token (on one node or on several) exactly one wins.
+ */
+async function retire(kardia: Kardia, jti: string): Promise<boolean> {
+  const result = await kardia.store.db
+    .updateTable('tokens')
+    .set({ revoked_at: nowSeconds() })
+    .where('jti', '=', jti)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+function carriedClaims(payload: JWTPayload): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(payload).filter(([name]) => !ISSUED_CLAIMS.includes(name)),
+  );
+}
