@@ -1,7 +1,9 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { checkIssuer, type Settings } from '../config/settings.js';
+import { registerAccountPages } from '../account/pages.js';
 import { KeyStore } from '../keys/keystore.js';
+import { registerAuthorize } from '../oauth/endpoints/authorize.js';
 import { registerClientConfiguration } from '../oauth/endpoints/client-configuration.js';
 import { registerDiscovery } from '../oauth/endpoints/discovery.js';
 import { registerIntrospection } from '../oauth/endpoints/introspect.js';
@@ -76,4 +78,6 @@ const features: Feature[] = [
   { name: 'introspection', roles: ['as'], register: registerIntrospection },
   { name: 'revocation', roles: ['as'], register: registerRevocation },
   { name: 'purge of expired rows', roles: ['as'], register: registerPurge },
+  { name: 'account pages', roles: ['as'], register: registerAccountPages },
+  { name: 'authorization endpoint', roles: ['as'], register: registerAuthorize },
 ];

@@ -1,3 +1,4 @@
+import { authorizationCodeGrant } from './authorization-code.js';
 import { clientCredentialsGrant } from './client-credentials.js';
 import type { GrantHandler } from './grant.js';
 import { refreshTokenGrant } from './refresh-token.js';
@@ -7,6 +8,7 @@ import { refreshTokenGrant } from './refresh-token.js';
  * (HEART OAuth §2.1). Each handler lives in its own file.
  */
 export const grantHandlers: Record<string, GrantHandler> = {
+  authorization_code: authorizationCodeGrant,
   client_credentials: clientCredentialsGrant,
   refresh_token: refreshTokenGrant,
 };
