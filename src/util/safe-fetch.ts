@@ -164,45 +164,47 @@ export async function safeFetch(
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
 
   const response = await new Promise<SafeFetchResponse>((resolve, reject) => {
+    let settled = false;
     const request = send(url, {
       method: 'GET',
       agent: false,
       lookup: checkedLookup(options.allowLoopback),
       headers: { accept: acceptHeader(options.accept), 'user-agent': 'kardia' },
     });
-    const timer = setTimeout(() => {
-      request.destroy(new SafeFetchError('timeout', `no complete answer within ${timeoutMs} ms`));
-    }, timeoutMs);
-    const fail = (error: unknown) => {
+    const finish = (error: unknown, value?: SafeFetchResponse) => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
-      reject(
-        error instanceof SafeFetchError
-          ? error
-          : new SafeFetchError('network', error instanceof Error ? error.message : 'failed'),
-      );
+      if (value) return resolve(value);
+      request.destroy();
+      const reason = error instanceof Error ? error.message : 'failed';
+      reject(error instanceof SafeFetchError ? error : new SafeFetchError('network', reason));
     };
-    request.on('error', fail);
-    request.on('response', (message) => readBody(message, maxBytes, request.destroy.bind(request)));
-    function readBody(message: IncomingMessage, limit: number, abort: (e: Error) => void) {
-      const declared = Number(message.headers['content-length'] ?? 0);
-      if (declared > limit) return abort(new SafeFetchError('too_large', 'body exceeds the limit'));
+    const tooLarge = () => finish(new SafeFetchError('too_large', 'body exceeds the limit'));
+    const timer = setTimeout(
+      () => finish(new SafeFetchError('timeout', `no complete answer within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+
+    request.on('error', finish);
+    request.on('response', (message: IncomingMessage) => {
+      if (Number(message.headers['content-length'] ?? 0) > maxBytes) return tooLarge();
       const chunks: Buffer[] = [];
       let size = 0;
       message.on('data', (chunk: Buffer) => {
         size += chunk.length;
-        if (size > limit) return abort(new SafeFetchError('too_large', 'body exceeds the limit'));
+        if (size > maxBytes) return tooLarge();
         chunks.push(chunk);
       });
-      message.on('error', fail);
-      message.on('end', () => {
-        clearTimeout(timer);
-        resolve({
+      message.on('error', finish);
+      message.on('end', () =>
+        finish(undefined, {
           status: message.statusCode ?? 0,
           contentType: mediaType(message.headers['content-type']),
           body: Buffer.concat(chunks),
-        });
-      });
-    }
+        }),
+      );
+    });
     request.end();
   });
 

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { makeKeyPair, type KeyPair, type TestClient } from './clients.js';
 import type { TestServer } from './server.js';
 
@@ -103,3 +105,57 @@ export const registerImplicitClient = (
   server: TestServer,
   overrides: Record<string, unknown> = {},
 ) => registerClient(server, { ...IMPLICIT_CLIENT, ...overrides }, { withoutJwks: true });
+
+export interface DocumentServer {
+  /** `http://127.0.0.1:<port>`; reachable by Kardia because the tests allow loopback fetches. */
+  url: string;
+  /** Serves `body` (JSON unless a string) at `path`, with optional status and headers. */
+  serve(path: string, body: unknown, options?: DocumentOptions): void;
+  /** How many requests reached `path`. */
+  hits(path: string): number;
+  close(): Promise<void>;
+}
+
+export interface DocumentOptions {
+  status?: number;
+  headers?: Record<string, string>;
+  /** Never answer (for timeouts). */
+  hang?: boolean;
+}
+
+/**
+ * A tiny HTTP server on loopback that plays a client's web host: it serves a `jwks_uri`, a
+ * `request_uri` or a `sector_identifier_uri`, and counts the fetches.
+ */
+export async function startDocumentServer(): Promise<DocumentServer> {
+  const documents = new Map<string, { body: string; options: DocumentOptions }>();
+  const counts = new Map<string, number>();
+  const server = createServer((request, response) => {
+    const path = (request.url ?? '/').split('?')[0] ?? '/';
+    counts.set(path, (counts.get(path) ?? 0) + 1);
+    const document = documents.get(path);
+    if (!document) return response.writeHead(404).end();
+    if (document.options.hang) return undefined;
+    response.writeHead(document.options.status ?? 200, {
+      'content-type': 'application/json',
+      ...document.options.headers,
+    });
+    return response.end(document.body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    serve: (path, body, options = {}) =>
+      documents.set(path, {
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+        options,
+      }),
+    hits: (path) => counts.get(path) ?? 0,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
