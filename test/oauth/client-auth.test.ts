@@ -112,7 +112,7 @@ describe('private_key_jwt at /token', () => {
       ['iat in the future', { iat: now() + 600, exp: now() + 900 }],
       ['jti missing', { jti: undefined }],
       ['jti under 128 bits', { jti: 'short' }],
-      ['jti not a string', { jti: 12345678901234567890 }],
+      ['jti not a string', { jti: 1234567890123456 }],
       ['nbf in the future', { nbf: now() + 600 }],
     ];
     for (const [label, overrides] of cases) {
