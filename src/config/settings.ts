@@ -59,7 +59,13 @@ export const settingsSchema = z.object({
   sessionTtl: seconds(8 * 3600),
   /** How long a retired signing key stays in the JWKS after rotation, seconds. */
   keyRetentionTtl: seconds(86400 + 3600),
-  /** Issuers whose software statements are trusted at registration: `iss=jwks_uri` pairs. */
+  /**
+   * Issuers whose software statements are trusted at /register (RFC 7591 §2.3), comma-separated
+   * `<iss>=<keys>` entries split at the first `=`: `<keys>` is the issuer's JWK Set, either an
+   * https URL (http on loopback with `allowLoopbackFetch`) fetched through safe-fetch at each
+   * use, or an absolute path or `file:` URL read at each use. A malformed entry stops startup.
+   * Example: `https://fed.example=https://fed.example/jwks.json,https://b.example=/etc/b.jwks`.
+   */
   trustedSoftwareStatementIssuers: list.default([]),
   /** Allow `http://` jwks_uri, request_uri and sector identifier fetches on loopback hosts. */
   allowLoopbackFetch: z
