@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from 'node:crypto';
 import type { TestServer } from './server.js';
 
 /** The page a request ended on, for assertions on status, headers and HTML. */
@@ -190,4 +191,18 @@ export function textOf(html: string): string {
     .replace(/\s+/g, ' ')
     .trim()
     .slice(0, 300);
+}
+
+/** A PKCE pair as a client makes it (RFC 7636 §4.1, §4.2): a 43-character verifier and S256. */
+export function pkcePair(): { verifier: string; challenge: string } {
+  const verifier = randomBytes(32).toString('base64url');
+  const challenge = createHash('sha256').update(verifier).digest('base64url');
+  return { verifier, challenge };
+}
+
+/** The parameters of a redirect Location: its query, or its fragment when it has one. */
+export function responseParams(location: string): Record<string, string> {
+  const url = new URL(location);
+  const source = url.hash ? url.hash.slice(1) : url.search.slice(1);
+  return Object.fromEntries(new URLSearchParams(source));
 }
