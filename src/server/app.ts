@@ -2,6 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { checkIssuer, type Settings } from '../config/settings.js';
 import { registerAccountPages } from '../account/pages.js';
+import { registerAccess, registerLaunchContext } from '../access/feature.js';
 import { KeyStore } from '../keys/keystore.js';
 import { registerAuthorize } from '../oauth/endpoints/authorize.js';
 import { registerClientConfiguration } from '../oauth/endpoints/client-configuration.js';
@@ -10,6 +11,7 @@ import { registerIntrospection } from '../oauth/endpoints/introspect.js';
 import { registerRegistration } from '../oauth/endpoints/register.js';
 import { registerRevocation } from '../oauth/endpoints/revoke.js';
 import { registerTokenEndpoint } from '../oauth/endpoints/token.js';
+import { registerOpenIdProvider } from '../oidc/provider.js';
 import { registerPurge } from '../oauth/purge.js';
 import { openStore, type Store } from '../store/database.js';
 import { migrateToLatest } from '../store/migrate.js';
@@ -80,4 +82,7 @@ const features: Feature[] = [
   { name: 'purge of expired rows', roles: ['as'], register: registerPurge },
   { name: 'account pages', roles: ['as'], register: registerAccountPages },
   { name: 'authorization endpoint', roles: ['as'], register: registerAuthorize },
+  { name: 'OpenID provider', roles: ['as'], register: registerOpenIdProvider },
+  { name: 'launch context', roles: ['as'], register: registerLaunchContext },
+  { name: 'access enforcement', roles: ['rs'], register: registerAccess },
 ];

@@ -1,0 +1,99 @@
+import type {
+  FhirAccessControl,
+  FhirAuditEvent,
+  FhirCaller,
+  FhirInteraction,
+  FhirRequestCredentials,
+  RecordScope,
+} from '../fhir/access-port.js';
+import type { Store } from '../store/database.js';
+import { type CallerAudit, recordAudit } from './audit/audit-log.js';
+import { parseScopes } from './scopes/grammar.js';
+import { decideScope } from './scopes/record-scope.js';
+import { bearerToken } from './token/bearer.js';
+import { insufficientScope, missingToken } from './token/challenge.js';
+import type { AccessTokenClaims, TokenValidator } from './token/validate.js';
+
+/** What the RS needs to know about its records, from the FHIR core's repository. */
+export interface RecordDirectory {
+  /** Patient ids of the records an account owns (the reach of `user/` scopes). */
+  compartmentsOf(sub: string): Promise<string[]>;
+  /** Whether a type lives in the Patient compartment; other types are reference data. */
+  isCompartmentType(type: string): boolean;
+}
+
+const NOTHING: RecordScope = { types: new Set(), patients: [], deniedLabels: [] };
+
+/**
+ * HEART FHIR OAuth 2.0 scopes at the resource server (heart-fhir.md 1.4): validate the bearer
+ * token (step 1), sort its scopes (step 2), check that a scope covers the interaction (step 4)
+ * and hand the FHIR core the reach and label filter it applies inside its queries (steps 5, 6).
+ */
+export class ScopeAccessControl implements FhirAccessControl {
+  /**
+   * Callers refused after their token was read, by the interaction the router passed in, so the
+   * audit record of a refusal still names who was refused. Weak: nothing outlives the request.
+   */
+  private readonly refused = new WeakMap<FhirInteraction, FhirCaller>();
+
+  constructor(
+    private readonly options: {
+      store: Store;
+      realm: string;
+      validator: TokenValidator;
+      directory: RecordDirectory;
+    },
+  ) {}
+
+  async authorize(
+    credentials: FhirRequestCredentials,
+    interaction: FhirInteraction,
+  ): Promise<FhirCaller> {
+    const { realm, validator, directory } = this.options;
+    const token = bearerToken(credentials, realm);
+    // FHIR R4 http.html#capabilities: the CapabilityStatement is public; it touches no record.
+    if (interaction.kind === 'capabilities') return { read: NOTHING, write: NOTHING, audit: {} };
+    if (token === undefined) throw missingToken(realm);
+
+    const claims = await validator.validate(token);
+    const scopes = parseScopes(claims.scope);
+    const user = userOf(claims);
+    const usesUserScopes = scopes.grants.some((grant) => grant.permission === 'user');
+    const owned = user && usesUserScopes ? await directory.compartmentsOf(user) : [];
+    const decision = decideScope(
+      scopes,
+      { patient: claims.patient, owned, isCompartmentType: directory.isCompartmentType },
+      interaction,
+    );
+
+    const audit: CallerAudit = {
+      sub: claims.sub,
+      client_id: claims.clientId,
+      token_id: claims.jti,
+      via: 'oauth',
+      scope: claims.scope,
+      ...(scopes.btg ? { btg: 'true' as const } : {}),
+      ...(claims.patient ? { patient: claims.patient } : {}),
+    };
+    if (!decision.allowed) {
+      this.refused.set(interaction, { read: NOTHING, write: NOTHING, audit });
+      throw insufficientScope(realm, decision.needed);
+    }
+    return {
+      read: decision.read,
+      write: decision.write,
+      audit,
+      ...(user && usesUserScopes ? { owner: user } : {}),
+    };
+  }
+
+  /** Every interaction, allowed or refused; btg use is always recorded with its flag. */
+  async audit(event: FhirAuditEvent): Promise<void> {
+    const caller = event.caller ?? this.refused.get(event.interaction);
+    await recordAudit(this.options.store, event, caller);
+  }
+}
+
+/** The account a token speaks for; a client acting for itself (`sub` = client_id) has none. */
+const userOf = (claims: AccessTokenClaims): string | undefined =>
+  claims.sub && claims.sub !== claims.clientId ? claims.sub : undefined;
