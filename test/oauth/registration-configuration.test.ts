@@ -71,12 +71,14 @@ async function introspect(token: string) {
 
 /** The body of a PUT: the current metadata as the client would send it back. */
 function replacement(client: RegisteredClient, changes: Record<string, unknown>) {
-  const {
-    registration_access_token: _token,
-    registration_client_uri: _uri,
-    client_id_issued_at: _issued,
-    ...metadata
-  } = client.body;
+  const metadata: Record<string, unknown> = { ...client.body };
+  for (const provisioned of [
+    'registration_access_token',
+    'registration_client_uri',
+    'client_id_issued_at',
+  ]) {
+    delete metadata[provisioned];
+  }
   return { ...metadata, client_id: client.clientId, ...changes };
 }
 
@@ -136,10 +138,11 @@ describe('client configuration endpoint (RFC 7592)', () => {
 
   it('replaces the metadata with PUT under the same rules, and the old values are gone', async () => {
     const client = await registerClient(server, { scope: 'patient/*.read' });
-    const { scope: _scope, ...withoutScope } = replacement(client, {
+    const withoutScope = replacement(client, {
       client_name: 'Renamed app',
       redirect_uris: ['https://client.example/new-callback'],
     });
+    delete withoutScope.scope;
     const response = await configuration(client, {
       method: 'PUT',
       token: client.registrationAccessToken,
