@@ -18,12 +18,17 @@ const invalidGrant = (detail: string) =>
     detail,
   });
 
+/** A redeemed code's row, with `extra` parsed (nonce, acr, amr, auth_time...). */
+export type RedeemedCode = Omit<AuthorizationCodeTable, 'extra'> & {
+  extra: Record<string, unknown>;
+};
+
 /** What a token response extension sees: the redeemed code and the tokens just issued. */
 export interface CodeRedemption {
   context: GrantContext;
   client: Client;
-  /** The code row; `extra` is parsed (nonce, acr, amr, auth_time... from the OpenID provider). */
-  code: Omit<AuthorizationCodeTable, 'extra'> & { extra: Record<string, unknown> };
+  /** The same object the claims extensions saw, so both may share state keyed by it. */
+  code: RedeemedCode;
   accessToken: IssuedToken;
   refreshToken: IssuedToken | undefined;
 }
@@ -46,7 +51,7 @@ export const tokenResponseExtensions: TokenResponseExtension[] = [];
  */
 export type TokenClaimsExtension = (
   kardia: Kardia,
-  code: CodeRedemption['code'],
+  code: RedeemedCode,
   client: Client,
 ) => Record<string, unknown> | Promise<Record<string, unknown>>;
 
@@ -90,12 +95,14 @@ export const authorizationCodeGrant: GrantHandler = async (context) => {
     .executeTakeFirst();
   if (Number(marked.numUpdatedRows) !== 1) await refuseReplay(kardia, codeHash);
 
+  const redeemed: RedeemedCode = { ...row, extra: parseExtra(row.extra) };
+  const claims: Record<string, unknown> = {};
+  for (const extend of tokenClaimsExtensions) {
+    Object.assign(claims, await extend(kardia, redeemed, client));
+  }
+
   // Limitation: a replay landing between the mark above and the inserts below revokes nothing
   // yet; closing it would take a "replayed" flag on the code, checked after issuing.
-  const redeemed = { ...row, extra: parseExtra(row.extra) };
-  const claims: Record<string, unknown> = {};
-  for (const extend of tokenClaimsExtensions)
-    Object.assign(claims, await extend(kardia, redeemed, client));
   const common = {
     clientId: client.clientId,
     sub: row.sub,
