@@ -3,6 +3,7 @@ import { SettingsError } from '../config/settings.js';
 import { registerClientCommands } from './commands/client.js';
 import { registerKeyCommands } from './commands/keys.js';
 import { registerMigrate } from './commands/migrate.js';
+import { registerOutboxCommands } from './commands/outbox.js';
 import { registerServe } from './commands/serve.js';
 import { registerUserCommands } from './commands/user.js';
 import { CliError } from './output.js';
@@ -20,6 +21,7 @@ registerMigrate(program);
 registerUserCommands(program);
 registerClientCommands(program);
 registerKeyCommands(program);
+registerOutboxCommands(program);
 
 try {
   await program.parseAsync(process.argv);

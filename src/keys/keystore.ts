@@ -39,6 +39,7 @@ const RELOAD_INTERVAL_MS = 5_000;
 export class KeyStore {
   private keys = new Map<string, LoadedKey>();
   private active: LoadedKey | undefined;
+  private encryption: LoadedKey | undefined;
   private loadedAt = 0;
   private loading: Promise<void> | undefined;
 
@@ -49,6 +50,10 @@ export class KeyStore {
     await this.reload();
     if (!this.active) {
       await addSigningKey(this.store);
+      await this.reload();
+    }
+    if (!this.encryption) {
+      await addEncryptionKey(this.store);
       await this.reload();
     }
   }
@@ -73,7 +78,25 @@ export class KeyStore {
       await this.reload();
       key = this.keys.get(kid);
     }
-    return key?.publicKey;
+    // Only signing keys verify: an encryption key's kid never passes for a signature.
+    return key?.use === 'sig' ? key.publicKey : undefined;
+  }
+
+  /**
+   * The private key that opens a JWE sent to this server (OIDC Core §6.1 encrypted request
+   * objects): the `use: enc` key named by `kid`, or the current one when no `kid` is given.
+   */
+  async decryptionKey(kid: string | undefined): Promise<CryptoKey | undefined> {
+    if (kid === undefined) {
+      if (Date.now() - this.loadedAt > RELOAD_INTERVAL_MS) await this.reload();
+      return this.encryption?.privateKey;
+    }
+    let key = this.keys.get(kid);
+    if (!key) {
+      await this.reload();
+      key = this.keys.get(kid);
+    }
+    return key?.use === 'enc' ? key.privateKey : undefined;
   }
 
   async jwks(): Promise<{ keys: PublicJwk[] }> {
@@ -96,15 +119,18 @@ export class KeyStore {
       .execute();
     const next = new Map<string, LoadedKey>();
     let active: LoadedKey | undefined;
+    let encryption: LoadedKey | undefined;
     for (const row of rows) {
       const known = this.keys.get(row.kid);
       const loaded = known ?? (await importRow(row));
       loaded.retired = row.retired_at !== null;
       next.set(row.kid, loaded);
       if (!loaded.retired && loaded.use === 'sig' && !active) active = loaded;
+      if (!loaded.retired && loaded.use === 'enc' && !encryption) encryption = loaded;
     }
     this.keys = next;
     this.active = active;
+    this.encryption = encryption;
     this.loadedAt = Date.now();
   }
 }
@@ -166,5 +192,34 @@ export async function addSigningKey(store: Store, retentionSeconds = 90_000): Pr
       })
       .execute();
   });
+  return published;
+}
+
+/**
+ * Generates a 2048-bit RSA-OAEP key published with `use: enc`, so clients can encrypt request
+ * objects to this server (HEART OIDC §3.3, OIDC-RO-3). It never signs.
+ */
+export async function addEncryptionKey(store: Store): Promise<PublicJwk> {
+  const alg = 'RSA-OAEP';
+  const { privateKey, publicKey } = await generateKeyPair(alg, {
+    modulusLength: 2048,
+    extractable: true,
+  });
+  const publicJwk = await exportJWK(publicKey);
+  const kid = await calculateJwkThumbprint(publicJwk);
+  const published: PublicJwk = { ...publicJwk, kid, kty: 'RSA', alg, use: 'enc' };
+  await store.db
+    .insertInto('signing_keys')
+    .values({
+      kid,
+      alg,
+      use: 'enc',
+      private_jwk: JSON.stringify({ ...(await exportJWK(privateKey)), kid, alg }),
+      public_jwk: JSON.stringify(published),
+      created_at: nowSeconds(),
+      retired_at: null,
+      publish_until: null,
+    })
+    .execute();
   return published;
 }

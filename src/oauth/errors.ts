@@ -35,7 +35,9 @@ export type OAuthErrorCode =
   | 'request_denied'
   | 'not_found'
   | 'method_not_allowed'
-  | 'unsupported_media_type';
+  | 'unsupported_media_type'
+  /** OpenID Connect Unmet Authentication Requirements 1.0: no requested vector can be met. */
+  | 'unmet_authentication_requirements';
 
 const defaultStatus: Partial<Record<OAuthErrorCode, number>> = {
   invalid_client: 401,
