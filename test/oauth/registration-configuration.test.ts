@@ -70,7 +70,10 @@ async function introspect(token: string) {
 }
 
 /** The body of a PUT: the current metadata as the client would send it back. */
-function replacement(client: RegisteredClient, changes: Record<string, unknown>) {
+function replacement(
+  client: RegisteredClient,
+  changes: Record<string, unknown>,
+): Record<string, unknown> {
   const metadata: Record<string, unknown> = { ...client.body };
   for (const provisioned of [
     'registration_access_token',
