@@ -16,7 +16,7 @@ let web: RegisteredClient;
 
 beforeAll(async () => {
   server = await startKardia();
-  web = await registerCodeClient(server, { scope: 'openid patient/*.read user/Observation.read' });
+  web = await registerCodeClient(server, { scope: 'patient/*.read user/Observation.read conf/R' });
 });
 afterAll(() => server.close());
 
@@ -94,7 +94,7 @@ describe('the consent page', () => {
   it('OA-AP-3 names every requested scope, in words', async () => {
     const { html } = await consentPage(request(web.clientId));
     for (const [scope, words] of [
-      ['openid', 'Confirm who you are'],
+      ['conf/R', 'Include information marked as restricted confidentiality'],
       ['patient/*.read', 'See all information in your health record'],
       ['user/Observation.read', 'See observations in every health record you can reach'],
     ]) {
@@ -124,9 +124,11 @@ describe('the decision', () => {
     const grants = await grantsOf(user);
     expect(grants).toHaveLength(1);
     expect(grants[0]?.client_id).toBe(web.clientId);
-    expect(grants[0]?.scope).toBe('openid patient/*.read user/Observation.read');
+    expect(grants[0]?.scope).toBe('patient/*.read user/Observation.read conf/R');
 
-    const second = await agent.authorize(request(web.clientId, WEB_CB, { scope: 'openid' }));
+    const second = await agent.authorize(
+      request(web.clientId, WEB_CB, { scope: 'patient/*.read' }),
+    );
     expect(second.sawConsent).toBe(false);
     expect(responseParams(second.location).code).toBeTruthy();
 
@@ -140,14 +142,14 @@ describe('the decision', () => {
     const user = await createTestUser(server);
     const agent = new UserAgent(server);
     const credentials = { username: user.username, password: user.password };
-    await agent.authorize(request(web.clientId, WEB_CB, { scope: 'openid' }), credentials);
+    await agent.authorize(request(web.clientId, WEB_CB, { scope: 'conf/R' }), credentials);
     const wider = await agent.authorize(
-      request(web.clientId, WEB_CB, { scope: 'openid patient/*.read' }),
+      request(web.clientId, WEB_CB, { scope: 'conf/R patient/*.read' }),
     );
     expect(wider.sawConsent).toBe(true);
     const grants = await grantsOf(user);
     expect(grants).toHaveLength(1);
-    expect(grants[0]?.scope).toBe('openid patient/*.read');
+    expect(grants[0]?.scope).toBe('conf/R patient/*.read');
   });
 
   it('answers deny with access_denied and state, and remembers no grant', async () => {

@@ -14,7 +14,7 @@ let spa: RegisteredClient;
 beforeAll(async () => {
   server = await startKardia();
   user = await createTestUser(server);
-  spa = await registerImplicitClient(server);
+  spa = await registerImplicitClient(server, { scope: 'patient/*.read user/*.read' });
 });
 afterAll(() => server.close());
 
@@ -71,7 +71,7 @@ describe('the implicit flow', () => {
   it('OA-BE-4 OA-LT-3 follows the configured implicit lifetime', async () => {
     const short = await startKardia({ implicitAccessTokenTtl: 300 });
     try {
-      const client = await registerImplicitClient(short);
+      const client = await registerImplicitClient(short, { scope: 'patient/*.read' });
       const owner = await createTestUser(short);
       const result = await new UserAgent(short).authorize(
         { ...tokenRequest(), client_id: client.clientId },
