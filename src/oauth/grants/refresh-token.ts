@@ -49,16 +49,16 @@ export const refreshTokenGrant: GrantHandler = async ({ kardia, params, client }
   }
   const { payload, row } = verified;
 
-  if (verified.revoked || !(await retire(kardia, payload.jti))) {
-    // RFC 9700 §4.14.2: a retired refresh token came back, so one of two parties holds a stolen
-    // copy; end the whole chain, the legitimate client's current tokens included.
-    await revokeChain(kardia, payload.jti);
-    throw invalidGrant('refresh token replayed: its chain is revoked');
-  }
+  if (verified.revoked) await refuseReplay(kardia, payload.jti);
 
   // RFC 6749 §6: the new refresh token keeps the original scope; the access token may narrow it.
+  // Checked before the token is retired, so a refused request leaves it usable.
   const grantedScope = payload.scope ?? '';
   const scope = narrowScope(params.scope, grantedScope);
+
+  // Of two requests racing with one token (on one node or on several) only one retires it.
+  if (!(await retire(kardia, payload.jti))) await refuseReplay(kardia, payload.jti);
+
   const claims = carriedClaims(payload);
   const common = { clientId: client.clientId, sub: payload.sub, grantId: row.grant_id, claims };
 
@@ -89,9 +89,15 @@ export const refreshTokenGrant: GrantHandler = async ({ kardia, params, client }
 };
 
 /**
- * Marks the presented refresh token used. The conditional update is atomic, so of two requests
- * racing with one token (on one node or on several) exactly one wins.
+ * RFC 9700 §4.14.2: a retired refresh token came back, so one of two parties holds a stolen copy;
+ * end the whole chain, the legitimate client's current tokens included.
  */
+async function refuseReplay(kardia: Kardia, jti: string): Promise<never> {
+  await revokeChain(kardia, jti);
+  throw invalidGrant('refresh token replayed: its chain is revoked');
+}
+
+/** Marks the presented refresh token used; the conditional update is atomic. */
 async function retire(kardia: Kardia, jti: string): Promise<boolean> {
   const result = await kardia.store.db
     .updateTable('tokens')
