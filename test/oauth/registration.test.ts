@@ -118,7 +118,7 @@ describe('POST /register (RFC 7591 under HEART OAuth §3.1.3)', () => {
     );
   });
 
-  it('OA-GT-2 OA-GT-3 ties a client to one grant type: two of code, implicit, client credentials → 400', async () => {
+  it('OA-GT-2 OA-GT-3 HU-12 ties a client to one grant type: two of code, implicit, client credentials → 400', async () => {
     for (const grants of [
       ['authorization_code', 'implicit'],
       ['authorization_code', 'client_credentials'],
@@ -261,7 +261,7 @@ describe('POST /register (RFC 7591 under HEART OAuth §3.1.3)', () => {
     expect(client.body.redirect_uris).toEqual(['http://127.0.0.1/callback']);
   });
 
-  it('registers UMA clients: the uma-ticket grant, with refresh_token and claims_redirect_uris', async () => {
+  it('UMA-REG-1 HU-14 registers UMA clients: the uma-ticket grant, with refresh_token and claims_redirect_uris', async () => {
     const uma = await registerClient(server, {
       grant_types: [UMA_GRANT],
       response_types: undefined,
@@ -287,7 +287,11 @@ describe('POST /register (RFC 7591 under HEART OAuth §3.1.3)', () => {
     expect(resourceServer.body.scope).toBe('uma_protection');
   });
 
-  it('refuses public UMA clients, UMA with implicit, and fragments in claims_redirect_uris', async () => {
+  it('UMA-REG-2 HU-10 refuses UMA clients without keys or public, UMA with implicit, and fragments in claims_redirect_uris', async () => {
+    await expectRefused(
+      { grant_types: [UMA_GRANT], client_name: 'keyless uma' },
+      'invalid_client_metadata',
+    );
     await expectRefused(
       {
         grant_types: [UMA_GRANT],

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Kardia } from '../../server/context.js';
 import { methodNotAllowed } from '../../server/errors.js';
 import { findClient } from '../clients.js';
@@ -9,6 +9,7 @@ import { acceptRawBodies, readJsonObject } from '../registration/json-body.js';
 import { readRegistration } from '../registration/registration-request.js';
 import {
   authenticateRegistration,
+  type RegistrationRow,
   rotateRegistrationToken,
 } from '../registration/registration-token.js';
 import { parseTrustedIssuers } from '../registration/trusted-issuers.js';
@@ -31,42 +32,35 @@ const PROVISIONED = [
  */
 export function registerClientConfiguration(app: FastifyInstance, kardia: Kardia): void {
   const trusted = parseTrustedIssuers(kardia.settings.trustedSoftwareStatementIssuers);
+  const authenticate = (request: ConfigurationRequest) =>
+    authenticateRegistration(kardia, request, request.params.client_id);
+
+  const answer = (
+    reply: FastifyReply,
+    registration: RegistrationRow,
+    metadata: Record<string, unknown>,
+    token: string,
+  ) => {
+    const { clientId, createdAt: issuedAt } = registration;
+    const information = clientInformation(kardia, { clientId, issuedAt, metadata }, token);
+    return reply.header('cache-control', 'no-store').send(information);
+  };
 
   app.register(async (scope) => {
     acceptRawBodies(scope);
     const path = '/register/:client_id';
 
     scope.get(path, async (request: ConfigurationRequest, reply) => {
-      const registration = await authenticateRegistration(
-        kardia,
-        request,
-        request.params.client_id,
-      );
-      const client = await findClient(kardia, registration.clientId);
-      if (!client)
-        throw new OAuthError('invalid_token', 'the registration access token is not valid');
+      const registration = await authenticate(request);
       const token = await rotateRegistrationToken(kardia, registration);
-      return reply
-        .header('cache-control', 'no-store')
-        .send(
-          clientInformation(
-            kardia,
-            {
-              clientId: client.clientId,
-              issuedAt: registration.createdAt,
-              metadata: client.metadata,
-            },
-            token,
-          ),
-        );
+      const client = await findClient(kardia, registration.clientId);
+      // Deleted between the two statements: the new token opens nothing any more.
+      if (!client) throw new OAuthError('invalid_token', 'the client no longer exists');
+      return answer(reply, registration, client.metadata, token);
     });
 
     scope.put(path, async (request: ConfigurationRequest, reply) => {
-      const registration = await authenticateRegistration(
-        kardia,
-        request,
-        request.params.client_id,
-      );
+      const registration = await authenticate(request);
       const body = readJsonObject(request);
       // RFC 7592 §2.2: the body names the client it replaces, and carries no secret.
       if (body.client_id !== registration.clientId) {
@@ -79,35 +73,14 @@ export function registerClientConfiguration(app: FastifyInstance, kardia: Kardia
       for (const field of ['client_id', ...PROVISIONED]) delete metadata[field];
 
       const previous = await findClient(kardia, registration.clientId);
-      const { draft, statementIssuer } = await readRegistration(
-        kardia,
-        trusted,
-        metadata,
-        previous,
-      );
-      const token = await replaceClient(kardia, registration, draft, statementIssuer);
+      const valid = await readRegistration(kardia, trusted, metadata, previous);
+      const token = await replaceClient(kardia, registration, valid.draft, valid.statementIssuer);
       request.log.info({ client_id: registration.clientId }, 'client registration replaced');
-      return reply
-        .header('cache-control', 'no-store')
-        .send(
-          clientInformation(
-            kardia,
-            {
-              clientId: registration.clientId,
-              issuedAt: registration.createdAt,
-              metadata: draft.metadata,
-            },
-            token,
-          ),
-        );
+      return answer(reply, registration, valid.draft.metadata, token);
     });
 
     scope.delete(path, async (request: ConfigurationRequest, reply) => {
-      const registration = await authenticateRegistration(
-        kardia,
-        request,
-        request.params.client_id,
-      );
+      const registration = await authenticate(request);
       await deleteClient(kardia, registration);
       request.log.info({ client_id: registration.clientId }, 'client registration deleted');
       return reply.code(204).header('cache-control', 'no-store').send();

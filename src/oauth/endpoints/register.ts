@@ -13,6 +13,10 @@ import { parseTrustedIssuers } from '../registration/trusted-issuers.js';
  * §3.1.3; the rules themselves live in oauth/registration/, one file each). Every request gets
  * a new client_id (OA-NC-3), even for identical metadata, so each installed copy of an app is
  * its own client.
+ *
+ * Limitation: registration is open and not rate limited, so one address can create clients
+ * without bound; lifting it needs a per-address bucket in `rate_limits` (as login has) with a
+ * setting generous enough for test suites that register hundreds of clients.
  */
 export function registerRegistration(app: FastifyInstance, kardia: Kardia): void {
   const trusted = parseTrustedIssuers(kardia.settings.trustedSoftwareStatementIssuers);
