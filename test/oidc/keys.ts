@@ -18,12 +18,12 @@ export async function makeEncryptionKey(alg = 'RSA-OAEP'): Promise<EncryptionKey
 }
 
 /** A signing key and an encryption key, both published in the client's `jwks`. */
-export async function signingAndEncryptionKeys(): Promise<{
+export async function signingAndEncryptionKeys(alg = 'RSA-OAEP'): Promise<{
   keys: KeyPair;
   encryption: EncryptionKey;
 }> {
   const keys = await makeKeyPair();
-  const encryption = await makeEncryptionKey();
+  const encryption = await makeEncryptionKey(alg);
   keys.jwks = { keys: [keys.publicJwk, encryption.publicJwk] };
   return { keys, encryption };
 }
