@@ -1,4 +1,4 @@
-import { Migrator, type Migration, type MigrationProvider } from 'kysely';
+import { Migrator, type Migration, type MigrationProvider, sql } from 'kysely';
 import type { Store } from './database.js';
 import * as authorizationServer from './migrations/001-authorization-server.js';
 import * as fhir from './migrations/002-fhir.js';
@@ -19,8 +19,22 @@ const migrations: Record<string, Migration> = {
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
 export async function migrateToLatest(store: Store): Promise<string[]> {
-  const migrator = new Migrator({ db: store.db, provider });
+  // Kysely looks for its migration tables in every schema it can see unless told which one, so
+  // on PostgreSQL another schema's tables (another deployment or test) would hide ours.
+  const schema = store.dialect === 'postgres' ? await currentSchema(store) : undefined;
+  const migrator = new Migrator({
+    db: store.db,
+    provider,
+    ...(schema ? { migrationTableSchema: schema } : {}),
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+async function currentSchema(store: Store): Promise<string | undefined> {
+  const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(
+    store.db,
+  );
+  return rows[0]?.schema ?? undefined;
 }
