@@ -38,9 +38,13 @@ async function relyingParty(metadata: Record<string, unknown> = {}): Promise<Rp>
       },
     },
   );
-  const config = await oidc.discovery(new URL(server.url), client.clientId, metadata, auth, {
-    execute: [oidc.allowInsecureRequests],
-  });
+  const config = await oidc.discovery(
+    new URL(server.url),
+    client.clientId,
+    metadata as Partial<oidc.ClientMetadata>,
+    auth,
+    { execute: [oidc.allowInsecureRequests] },
+  );
   oidc.enableDecryptingResponses(config, ['A128CBC-HS256'], {
     key: encryption.privateKey,
     kid: encryption.publicJwk.kid,
