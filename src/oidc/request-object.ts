@@ -56,8 +56,13 @@ export async function readRequestObject(
   if (inner.client_id !== undefined && inner.client_id !== client.clientId) {
     throw invalidObject('client_id in the request object does not match');
   }
-  // OIDC Core §6.1: response_type outside and inside must agree.
-  if (inner.response_type !== undefined && inner.response_type !== outer.response_type) {
+  // OIDC Core §6.1: response_type outside and inside must agree (RFC 9101 lets the outer one go).
+  const outerType = outer.response_type;
+  if (
+    outerType !== undefined &&
+    inner.response_type !== undefined &&
+    inner.response_type !== outerType
+  ) {
     throw invalidObject('response_type in the request object does not match');
   }
   const params: Record<string, string> = { ...outer, ...inner };
