@@ -75,12 +75,16 @@ for (const [net, prefix] of [
 ] as const) {
   forbidden.addSubnet(net, prefix, 'ipv4');
 }
+// NAT64 (64:ff9b::/96), Teredo (2001::/32) and 6to4 (2002::/16) carry an IPv4 address that
+// could be private, so they are refused whole.
 for (const [net, prefix] of [
   ['::', 128],
   ['::1', 128],
   ['64:ff9b::', 96],
   ['100::', 64],
+  ['2001::', 32],
   ['2001:db8::', 32],
+  ['2002::', 16],
   ['fc00::', 7],
   ['fe80::', 10],
   ['ff00::', 8],
