@@ -35,8 +35,8 @@ export async function createKardia(
   options: CreateOptions = {},
 ): Promise<Kardia> {
   const log = options.logger ?? createLogger(settings.logLevel);
-  const warning = checkIssuer(settings.issuer);
-  if (warning) log.warn(warning);
+  // Refuses a plain-http issuer outside localhost; `kardia serve` prints the warning for localhost.
+  checkIssuer(settings.issuer);
   const store = options.store ?? openStore(settings.databaseUrl);
   if (options.migrate !== false) await migrateToLatest(store);
   const keys = new KeyStore(store);

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { checkIssuer } from '../../config/settings.js';
 import { buildServer, createKardia } from '../../server/app.js';
 import { describeDatabase } from '../../store/database.js';
 import { settingsFrom } from '../output.js';
@@ -14,6 +15,8 @@ export function registerServe(program: Command): void {
     .action(async (options: ServeOptions, command: Command) => {
       const settings = settingsFrom(command, options);
       const kardia = await createKardia(settings);
+      const warning = checkIssuer(settings.issuer);
+      if (warning) kardia.log.warn(warning);
       const app = await buildServer(kardia);
       const stop = async () => {
         await app.close();
