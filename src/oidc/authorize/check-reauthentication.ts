@@ -25,7 +25,11 @@ export async function checkReauthentication(context: AuthorizationContext): Prom
 
   const reasons: string[] = [];
   if (found.prompt.has('login')) reasons.push('prompt=login');
-  if (found.maxAge !== undefined && now - session.authTime > found.maxAge) reasons.push('max_age');
+  // OIDC Core §3.1.2.1: max_age=0 means the same as prompt=login.
+  const maxAge = found.maxAge;
+  if (maxAge !== undefined && (maxAge === 0 || now - session.authTime > maxAge)) {
+    reasons.push('max_age');
+  }
   if (found.idTokenHint) {
     const subject = await subjectFor(kardia, clientOf(context), session.sub);
     if (subject !== found.idTokenHint.sub) reasons.push('id_token_hint');
