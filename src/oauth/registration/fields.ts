@@ -11,6 +11,10 @@ export const invalidMetadata = (description: string): OAuthError =>
   new OAuthError('invalid_client_metadata', description);
 
 const MAX_STRING = 2_000;
+
+/** The client's own host, as a URL's `hostname` spells it (RFC 8252 §7.3). */
+export const isLoopbackHost = (hostname: string): boolean =>
+  hostname === 'localhost' || hostname === '127.0.0.1' || hostname === '[::1]';
 const MAX_ITEMS = 20;
 
 export function readString(input: MetadataInput, field: string, max = MAX_STRING) {
@@ -44,8 +48,7 @@ export function readWebUrl(input: MetadataInput, field: string) {
   if (value === undefined) return undefined;
   if (!URL.canParse(value)) throw invalidMetadata(`${field} must be an absolute URL`);
   const url = new URL(value);
-  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
     throw invalidMetadata(`${field} must be an https URL`);
   }
   if (url.username || url.password) throw invalidMetadata(`${field} must not carry credentials`);

@@ -1,5 +1,5 @@
 import { OAuthError } from '../errors.js';
-import { readStringArray } from './fields.js';
+import { isLoopbackHost, readStringArray } from './fields.js';
 import type { MetadataValidator } from './metadata-validators.js';
 
 /**
@@ -12,7 +12,6 @@ import type { MetadataValidator } from './metadata-validators.js';
  */
 export type RedirectUriKind = 'web' | 'loopback' | 'private-use';
 
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 const PRIVATE_USE_SCHEME = /^[a-z][a-z0-9+-]*(\.[a-z0-9+-]+)+:$/;
 
 const invalidRedirect = (description: string) =>
@@ -24,7 +23,7 @@ export function redirectUriKind(value: string): RedirectUriKind | undefined {
   const url = new URL(value);
   if (url.username || url.password) return undefined;
   if (url.protocol === 'https:') return url.hostname ? 'web' : undefined;
-  if (url.protocol === 'http:') return LOOPBACK_HOSTS.has(url.hostname) ? 'loopback' : undefined;
+  if (url.protocol === 'http:') return isLoopbackHost(url.hostname) ? 'loopback' : undefined;
   return PRIVATE_USE_SCHEME.test(url.protocol) && value.length > url.protocol.length + 1
     ? 'private-use'
     : undefined;
