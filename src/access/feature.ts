@@ -8,6 +8,7 @@ import { type AuditQuery, type AuditRecord, listAudit } from './audit/audit-log.
 import { installLaunchContext } from './launch/launch-claims.js';
 import { registerLaunchPatientEndpoint } from './launch/launch-patient-endpoint.js';
 import { announceOwner } from './launch/owner-link.js';
+import { OwnerSync } from './launch/owner-sync.js';
 import { loadRsCredentials, resourceIdentifier, trustedIssuer } from './rs-credentials.js';
 import { registerSmartConfiguration } from './smart/smart-configuration.js';
 import { Introspector } from './token/introspection.js';
@@ -23,6 +24,8 @@ export interface KardiaAccess {
   as: TrustedAs;
   /** Tells the AS which Patient an account owns here, for `launch/patient`. */
   announceOwner(sub: string, patientId: string): Promise<boolean>;
+  /** Reports record owners to the AS: all at start, then the new ones every half minute. */
+  ownerSync: OwnerSync;
   /** The access history of every record an account owns, newest first (the dashboard). */
   auditOfOwner(sub: string, query?: AuditQuery): Promise<AuditRecord[]>;
   /** The same history as a FHIR searchset Bundle of AuditEvents. */
@@ -58,10 +61,13 @@ async function createAccess(kardia: Kardia): Promise<KardiaAccess> {
   const control = new ScopeAccessControl({ store: kardia.store, realm, validator, directory });
   const auditOfOwner = async (sub: string, query?: AuditQuery) =>
     listAudit(kardia.store, await patientsOwnedBy(kardia.store.db, sub), query);
+  const announce = (sub: string, patientId: string) =>
+    announceOwner(as, credentials, sub, patientId);
   return {
     control,
     as,
-    announceOwner: (sub, patientId) => announceOwner(as, credentials, sub, patientId),
+    announceOwner: announce,
+    ownerSync: new OwnerSync(kardia.store, announce, kardia.log),
     auditOfOwner,
     auditBundleOfOwner: async (sub, query) =>
       auditBundle(await auditOfOwner(sub, query), kardia.urls.issuer, kardia.urls.fhir),
@@ -72,6 +78,9 @@ async function createAccess(kardia: Kardia): Promise<KardiaAccess> {
 export async function registerAccess(app: FastifyInstance, kardia: Kardia): Promise<void> {
   const access = await accessFor(kardia);
   registerSmartConfiguration(app, '/fhir', access.as);
+  // The AS is reachable over HTTP only once this server (in one-process mode) is listening.
+  app.addHook('onListen', async () => access.ownerSync.start());
+  app.addHook('onClose', async () => access.ownerSync.stop());
 }
 
 /** AS role: `launch/patient` and `fhirUser` in the code grant, and where RSs report owners. */

@@ -5,6 +5,7 @@ import { exportJWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accessFor } from '../../src/access/feature.js';
 import { findLaunchPatient } from '../../src/access/launch/launch-patients.js';
+import { setPatientOwner } from '../../src/fhir/repository/owners.js';
 import { addResourceServer } from '../../src/oauth/static-registration.js';
 import { randomToken } from '../../src/util/random.js';
 import { clientCredentialsToken, revoke } from '../helpers/back-channel.js';
@@ -108,6 +109,17 @@ describe('split mode: the RS trusts an AS in another server', () => {
     expect(await access.announceOwner('owner-sub-1', 'example')).toBe(true);
     const found = await findLaunchPatient(as.kardia, 'owner-sub-1');
     expect(found).toEqual({ sub: 'owner-sub-1', resource: rsIdentifier, patientId: 'example' });
+  });
+
+  it('HFO-17 reports the owners of its records to the AS, new ones included', async () => {
+    await setPatientOwner(rs.kardia.store.db, 'pat1', 'owner-sub-2');
+    const { ownerSync } = await accessFor(rs.kardia);
+    await ownerSync.runOnce();
+    expect(await findLaunchPatient(as.kardia, 'owner-sub-2')).toEqual({
+      sub: 'owner-sub-2',
+      resource: rsIdentifier,
+      patientId: 'pat1',
+    });
   });
 
   it('the RS has no AS routes and starts only with its credentials', async () => {

@@ -25,6 +25,21 @@ export async function patientsOwnedBy(db: Db, ownerSub: string): Promise<string[
   return rows.map((r) => r.patient_id);
 }
 
+/**
+ * Owner links made after `sinceMs` (milliseconds), oldest first: the access control reports
+ * them to the AS so that `launch/patient` can name an account's Patient.
+ */
+export async function ownersSince(db: Db, sinceMs: number, limit: number) {
+  return db
+    .selectFrom('fhir_patient_owners')
+    .select(['patient_id', 'owner_sub', 'created_at'])
+    .where('created_at', '>', sinceMs)
+    .orderBy('created_at')
+    .orderBy('patient_id')
+    .limit(limit)
+    .execute();
+}
+
 /** Sets (or moves) the owner of a Patient compartment. */
 export async function setPatientOwner(db: Db, patientId: string, ownerSub: string): Promise<void> {
   await db
