@@ -50,9 +50,9 @@ export class ScopeAccessControl implements FhirAccessControl {
     interaction: FhirInteraction,
   ): Promise<FhirCaller> {
     const { realm, validator, directory } = this.options;
-    const token = bearerToken(credentials, realm);
     // FHIR R4 http.html#capabilities: the CapabilityStatement is public; it touches no record.
     if (interaction.kind === 'capabilities') return { read: NOTHING, write: NOTHING, audit: {} };
+    const token = bearerToken(credentials, realm);
     if (token === undefined) throw missingToken(realm);
 
     const claims = await validator.validate(token);
