@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Kardia } from '../server/context.js';
-import { oauthParams } from '../server/forms.js';
 import { stylesheetPath } from './assets.js';
+import { formBody } from './form-body.js';
 import { CSRF_FIELD, checkSessionCsrf, sessionCsrfToken } from './csrf.js';
 import { loginRedirect } from './login.js';
 import { sendPage } from './page-rendering.js';
@@ -29,7 +29,7 @@ export function registerAccountHome(app: FastifyInstance, kardia: Kardia): void 
   });
 
   app.post('/account/logout', async (request, reply) => {
-    const form = oauthParams(request.body);
+    const form = formBody(request);
     const session = await currentSession(kardia, request);
     if (session) {
       await checkSessionCsrf(kardia, session, form[CSRF_FIELD]);

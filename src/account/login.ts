@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Kardia } from '../server/context.js';
-import { oauthParams } from '../server/forms.js';
 import { stylesheetPath } from './assets.js';
+import { formBody } from './form-body.js';
 import { CSRF_FIELD, checkLoginCsrf, loginCsrfToken } from './csrf.js';
 import { sendPage } from './page-rendering.js';
 import { PageError } from './page-error.js';
@@ -28,7 +28,7 @@ export function registerLogin(app: FastifyInstance, kardia: Kardia): void {
   });
 
   app.post('/login', async (request, reply) => {
-    const form = oauthParams(request.body);
+    const form = formBody(request);
     await checkLoginCsrf(kardia, request, form[CSRF_FIELD]);
     const username = (form.username ?? '').slice(0, 256);
     const returnTo = safeReturnPath(kardia, form.return_to);

@@ -96,6 +96,19 @@ describe('the login page', () => {
     }
   });
 
+  it('refuses a login posted as JSON rather than a form', async () => {
+    const response = await fetch(`${server.url}/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: user.username, password: user.password }),
+    });
+    expect(response.status).toBe(415);
+    expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(response.headers.getSetCookie().some((c) => c.startsWith('kardia_session='))).toBe(
+      false,
+    );
+  });
+
   it('answers a malformed form with a readable page, never JSON or a stack trace', async () => {
     const response = await fetch(`${server.url}/login`, {
       method: 'POST',
@@ -139,7 +152,7 @@ describe('login sessions', () => {
     } finally {
       await secure.close();
     }
-  });
+  }, 60_000);
 
   it('stores only a SHA-256 of the session id, and a forged or altered cookie opens nothing', async () => {
     const agent = new UserAgent(server);
@@ -243,7 +256,7 @@ describe('login rate limits', () => {
     } finally {
       await second.close();
     }
-  });
+  }, 60_000);
 
   it('limits failures from one address across usernames', async () => {
     const fresh = await startKardia();
@@ -258,5 +271,5 @@ describe('login rate limits', () => {
     } finally {
       await fresh.close();
     }
-  });
+  }, 120_000);
 });

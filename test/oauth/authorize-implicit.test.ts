@@ -84,7 +84,7 @@ describe('the implicit flow', () => {
     } finally {
       await short.close();
     }
-  });
+  }, 60_000);
 
   it('OA-AZ-3 sends errors for implicit clients in the fragment, with state', async () => {
     const agent = new UserAgent(server);

@@ -6,6 +6,8 @@ import { sha256 } from '../../src/util/random.js';
 import { decodeToken, expectNoStore, introspect, requestToken } from '../helpers/back-channel.js';
 import { makeKeyPair, postForm, resourceServer, type TestClient } from '../helpers/clients.js';
 import {
+  CONFIDENTIAL_CODE_CLIENT,
+  postRegistration,
   registerCodeClient,
   registerNativeClient,
   type RegisteredClient,
@@ -101,6 +103,22 @@ describe('redeeming a code', () => {
     expect(response.body.error).toBe('invalid_client');
   });
 
+  it('OA-FC-4 needs a key of its own: none at registration is refused, and a borrowed key redeems nothing', async () => {
+    const keyless = await postRegistration(server, {
+      ...CONFIDENTIAL_CODE_CLIENT,
+      scope: SCOPE,
+    });
+    expect(keyless.status).toBe(400);
+    expect(keyless.body.error).toBe('invalid_client_metadata');
+
+    const code = await getCode(web.clientId, WEB_CB);
+    const borrowed = { clientId: web.clientId, keys: other.keys };
+    const response = await redeem(borrowed, code);
+    expect(response.status).toBe(401);
+    expect(response.body.error).toBe('invalid_client');
+    expect((await redeem(web, code)).status).toBe(200);
+  });
+
   it('OA-FC-5 OA-LT-2 gives a confidential client an access token and a refresh token that refreshes', async () => {
     const code = await getCode(web.clientId, WEB_CB);
     const response = await redeem(web, code);
@@ -153,7 +171,7 @@ describe('redeeming a code', () => {
     } finally {
       await custom.close();
     }
-  });
+  }, 60_000);
 
   it('gives no refresh token to a client not registered for the refresh_token grant', async () => {
     const code = await getCode(portal.clientId, PORTAL_CB);

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CSRF_FIELD, checkSessionCsrf } from '../../account/csrf.js';
+import { formBody } from '../../account/form-body.js';
 import { loginRedirect } from '../../account/login.js';
 import { PageError } from '../../account/page-error.js';
 import { installPageErrorHandling } from '../../account/page-rendering.js';
@@ -33,7 +34,7 @@ export async function registerAuthorize(app: FastifyInstance, kardia: Kardia): P
       authorize(kardia, request, reply, () => oauthParams(request.query)),
     );
     scope.post('/authorize', (request, reply) =>
-      authorize(kardia, request, reply, () => oauthParams(request.body)),
+      authorize(kardia, request, reply, () => formBody(request)),
     );
     scope.post('/authorize/decision', (request, reply) => decide(kardia, request, reply));
   });
@@ -60,7 +61,7 @@ async function decide(
   request: FastifyRequest,
   reply: FastifyReply,
 ): Promise<FastifyReply> {
-  const form = oauthParams(request.body);
+  const form = formBody(request);
   const params = Object.fromEntries(
     Object.entries(form).filter(([name]) => !(DECISION_FIELDS as readonly string[]).includes(name)),
   );
