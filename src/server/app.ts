@@ -2,7 +2,8 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { checkIssuer, type Settings } from '../config/settings.js';
 import { registerAccountPages } from '../account/pages.js';
-import { registerAccess, registerLaunchContext } from '../access/feature.js';
+import { accessFor, registerAccess, registerLaunchContext } from '../access/feature.js';
+import { fhirFeature } from '../fhir/feature.js';
 import { KeyStore } from '../keys/keystore.js';
 import { registerAuthorize } from '../oauth/endpoints/authorize.js';
 import { registerClientConfiguration } from '../oauth/endpoints/client-configuration.js';
@@ -20,6 +21,7 @@ import { installOAuthErrorHandling } from './errors.js';
 import { installFormParser } from './forms.js';
 import { createLogger } from './logger.js';
 import { installSecurityHeaders } from './security-headers.js';
+import { tlsOptions } from './tls.js';
 
 export interface CreateOptions {
   /** An already opened store (tests share one); otherwise `settings.databaseUrl` is opened. */
@@ -46,13 +48,18 @@ export async function createKardia(
 
 /** Assembles the HTTP server for the roles this process plays. */
 export async function buildServer(kardia: Kardia): Promise<FastifyInstance> {
-  const app = Fastify({
+  const options = {
     loggerInstance: kardia.log as FastifyBaseLogger,
     trustProxy: false,
     bodyLimit: 1_048_576,
     routerOptions: { maxParamLength: 500 },
     genReqId: () => crypto.randomUUID(),
-  });
+  };
+  const https = tlsOptions(kardia.settings);
+  // An HTTPS fastify differs from an HTTP one only in its raw server type; routes see the same.
+  const app = https
+    ? (Fastify({ ...options, https }) as unknown as FastifyInstance)
+    : Fastify(options);
   installFormParser(app);
   installSecurityHeaders(app);
   installOAuthErrorHandling(app);
@@ -85,4 +92,9 @@ const features: Feature[] = [
   { name: 'OpenID provider', roles: ['as'], register: registerOpenIdProvider },
   { name: 'launch context', roles: ['as'], register: registerLaunchContext },
   { name: 'access enforcement', roles: ['rs'], register: registerAccess },
+  {
+    name: 'FHIR server',
+    roles: ['rs'],
+    register: fhirFeature({ accessControl: async (kardia) => (await accessFor(kardia)).control }),
+  },
 ];

@@ -22,4 +22,3 @@ export function parseReference(reference: string, base: string): ParsedReference
   if (segments !== 2 && !(segments === 4 && history === '_history')) return undefined;
   return { type, id };
 }
-
