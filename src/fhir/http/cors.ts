@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 
 /**
  * CORS for browser apps (spec Part 3.3, FHIR-33). Tokens travel in `Authorization`, never in
@@ -16,7 +16,7 @@ export function installCors(scope: FastifyInstance): void {
     }
     return payload;
   });
-  const preflight = async (_request: unknown, reply: import('fastify').FastifyReply) =>
+  const preflight = async (_request: unknown, reply: FastifyReply) =>
     reply
       .code(204)
       .header('access-control-allow-methods', 'GET, POST, PUT, PATCH, DELETE, OPTIONS')
