@@ -21,6 +21,13 @@ export const settingsSchema = z.object({
   port: z.coerce.number().int().min(0).max(65535).default(8080),
   /** Address to bind. */
   host: z.string().default('127.0.0.1'),
+  /**
+   * PEM certificate chain and private key files. When both are set Kardia serves HTTPS itself,
+   * TLS 1.2 or later with the cipher suites BCP 195 recommends (HEART OAuth §6); otherwise it
+   * expects a TLS-terminating proxy in front (or a localhost issuer, for development).
+   */
+  tlsCertFile: z.string().min(1).optional(),
+  tlsKeyFile: z.string().min(1).optional(),
   /** `sqlite:<path>` (embedded, the default) or `postgres://...`. */
   databaseUrl: z.string().default('sqlite:./data/kardia.db'),
   /** Optional `redis://` URL; when set, cross-node cache invalidation also travels over Redis. */
@@ -72,6 +79,15 @@ export const settingsSchema = z.object({
     .union([z.boolean(), z.enum(['true', 'false', '1', '0'])])
     .transform((v) => v === true || v === 'true' || v === '1')
     .default(false),
+  /**
+   * Seed the demo at `kardia serve` on an empty database: accounts alice, bob and carol with
+   * well-known passwords (printed at start, with a warning) and a synthetic record for alice.
+   * Unset: on only for the default embedded database `sqlite:./data/kardia.db`, off otherwise.
+   */
+  demo: z
+    .union([z.boolean(), z.enum(['true', 'false', '1', '0'])])
+    .transform((v) => v === true || v === 'true' || v === '1')
+    .optional(),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;

@@ -40,7 +40,8 @@ export async function startKardia(
 ): Promise<TestServer> {
   const database = options.database ?? (await createTestDatabase());
   const port = await freePort();
-  const url = `http://localhost:${port}`;
+  const scheme = overrides.tlsCertFile ? 'https' : 'http';
+  const url = `${scheme}://localhost:${port}`;
   const settings = loadSettings(
     {
       issuer: url,
