@@ -1,0 +1,125 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { exportJWK } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addResourceServer } from '../../src/oauth/static-registration.js';
+import { clientCredentialsToken, revoke } from '../helpers/back-channel.js';
+import { makeKeyPair, staticClientCredentialsClient, type TestClient } from '../helpers/clients.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { freePort, startKardia, type TestServer } from '../helpers/server.js';
+
+/**
+ * The AS in this process, the RS as its own operating-system process started by the real CLI
+ * (`kardia serve --roles rs --as <url>`), each with its own database: revocation must travel
+ * over HTTP alone (DESIGN.md performance targets: revocation seen by the RS within 1 s, also
+ * across two processes).
+ */
+const root = new URL('../..', import.meta.url).pathname;
+let as: TestServer;
+let rsDatabase: TestDatabase;
+let rsProcess: ChildProcess;
+let rsUrl: string;
+let client: TestClient;
+const dir = mkdtempSync(join(tmpdir(), 'kardia-rs-process-'));
+
+async function waitUntilServing(url: string): Promise<void> {
+  const deadline = Date.now() + 45_000;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(url)).status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error('the RS process did not start');
+}
+
+beforeAll(async () => {
+  as = await startKardia({ roles: ['as'] });
+  const rsIssuer = 'https://records-rs.example';
+  const keys = await makeKeyPair();
+  const registration = await addResourceServer(as.kardia, {
+    name: 'Records RS',
+    jwks: keys.jwks,
+    resource: `${rsIssuer}/fhir`,
+  });
+  const keyFile = join(dir, 'rs-key.json');
+  const jwk = { ...(await exportJWK(keys.privateKey)), kid: keys.publicJwk.kid, alg: 'RS256' };
+  writeFileSync(keyFile, JSON.stringify(jwk));
+
+  rsDatabase = await createTestDatabase();
+  const port = await freePort();
+  rsUrl = `http://127.0.0.1:${port}`;
+  rsProcess = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--roles', 'rs', '--as', as.url],
+    {
+      cwd: root,
+      env: {
+        ...process.env,
+        KARDIA_ISSUER: rsIssuer,
+        KARDIA_PORT: String(port),
+        KARDIA_HOST: '127.0.0.1',
+        KARDIA_DATABASE_URL: rsDatabase.url,
+        KARDIA_RS_CLIENT_ID: registration.clientId,
+        KARDIA_RS_KEY_FILE: keyFile,
+        KARDIA_LOG_LEVEL: 'warn',
+      },
+      stdio: 'ignore',
+    },
+  );
+  await waitUntilServing(`${rsUrl}/fhir/metadata`);
+  client = await staticClientCredentialsClient(as, 'user/*.read');
+}, 90_000);
+
+afterAll(async () => {
+  if (rsProcess.exitCode === null) {
+    const exited = new Promise((resolve) => rsProcess.once('exit', resolve));
+    rsProcess.kill('SIGTERM');
+    await exited;
+  }
+  await as.close();
+  await rsDatabase.drop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const search = (token: string) =>
+  fetch(`${rsUrl}/fhir/Observation`, { headers: { authorization: `Bearer ${token}` } });
+
+describe('AS and RS as separate processes', () => {
+  it('OA-PR-1 OA-PR-5 the RS process accepts a token of its AS that names it in aud', async () => {
+    const token = await clientCredentialsToken(as, client);
+    const response = await search(token);
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { type: string }).type).toBe('searchset');
+  });
+
+  it('OA-IN-6 OA-PR-8 refuses a token revoked at the AS within one second', async () => {
+    const token = await clientCredentialsToken(as, client);
+    expect((await search(token)).status).toBe(200);
+    expect((await revoke(as, client, { token })).status).toBe(200);
+    const start = Date.now();
+    let response = await search(token);
+    while (response.status === 200 && Date.now() - start < 3_000) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      response = await search(token);
+    }
+    expect(Date.now() - start).toBeLessThanOrEqual(1_200);
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toMatch(/error="invalid_token"/);
+  });
+
+  it('OA-PR-7 the RS process refuses tokens of an AS it does not trust', async () => {
+    const other = await startKardia();
+    try {
+      const stranger = await staticClientCredentialsClient(other, 'user/*.read');
+      const response = await search(await clientCredentialsToken(other, stranger));
+      expect(response.status).toBe(401);
+    } finally {
+      await other.close();
+    }
+  });
+});
