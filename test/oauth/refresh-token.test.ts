@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeToken, expectNoStore, introspect, revoke } from '../helpers/back-channel.js';
@@ -9,7 +9,7 @@ import {
   type RegisteredClient,
 } from '../helpers/register.js';
 import { startKardia, type TestServer } from '../helpers/server.js';
-import { responseParams, UserAgent } from '../helpers/user-agent.js';
+import { pkcePair, responseParams, UserAgent } from '../helpers/user-agent.js';
 import { createTestUser, type TestUser } from '../helpers/users.js';
 
 /**
@@ -48,8 +48,7 @@ async function obtainCode(
   as: TestUser,
   redirectUri: string,
 ) {
-  const verifier = randomBytes(32).toString('base64url');
-  const challenge = createHash('sha256').update(verifier).digest('base64url');
+  const { verifier, challenge } = pkcePair();
   const agent = new UserAgent(on);
   const { location } = await agent.authorize(
     {
