@@ -43,6 +43,15 @@ async function expectRefused(response: Awaited<ReturnType<typeof postForm>>, lab
 }
 
 const now = () => Math.floor(Date.now() / 1000);
+/** The claims of a valid assertion by `client`, for tests that sign or encode it by hand. */
+const validClaims = () => ({
+  iss: client.clientId,
+  sub: client.clientId,
+  aud: tokenUrl,
+  iat: now(),
+  exp: now() + 60,
+  jti: randomBytes(32).toString('base64url'),
+});
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 describe('private_key_jwt at /token', () => {
@@ -154,14 +163,7 @@ describe('private_key_jwt at /token', () => {
   it('OA-TK-5 refuses an assertion signed with a different real key', async () => {
     const other = await makeKeyPair();
     // The other key under the registered kid, and under its own unknown kid.
-    const sameKid = await new SignJWT({
-      iss: client.clientId,
-      sub: client.clientId,
-      aud: tokenUrl,
-      iat: now(),
-      exp: now() + 60,
-      jti: randomBytes(32).toString('base64url'),
-    })
+    const sameKid = await new SignJWT(validClaims())
       .setProtectedHeader({ alg: 'RS256', kid: client.keys.publicJwk.kid })
       .sign(other.privateKey);
     await expectRefused(await withAssertion(sameKid), 'registered kid');
@@ -187,14 +189,7 @@ describe('private_key_jwt at /token', () => {
   });
 
   it('OA-TK-5 refuses an unsigned alg:none assertion built by hand', async () => {
-    const claims = {
-      iss: client.clientId,
-      sub: client.clientId,
-      aud: tokenUrl,
-      iat: now(),
-      exp: now() + 60,
-      jti: randomBytes(32).toString('base64url'),
-    };
+    const claims = validClaims();
     for (const header of [{ alg: 'none' }, { alg: 'none', kid: client.keys.publicJwk.kid }]) {
       await expectRefused(await withAssertion(`${b64(header)}.${b64(claims)}.`), 'alg none');
     }
@@ -202,14 +197,7 @@ describe('private_key_jwt at /token', () => {
 
   it('OA-TK-5 refuses an HS256 assertion keyed with the public key (key confusion)', async () => {
     const secret = new TextEncoder().encode(JSON.stringify(client.keys.publicJwk));
-    const hs256 = await new SignJWT({
-      iss: client.clientId,
-      sub: client.clientId,
-      aud: tokenUrl,
-      iat: now(),
-      exp: now() + 60,
-      jti: randomBytes(32).toString('base64url'),
-    })
+    const hs256 = await new SignJWT(validClaims())
       .setProtectedHeader({ alg: 'HS256', kid: client.keys.publicJwk.kid })
       .sign(secret);
     await expectRefused(await withAssertion(hs256), 'HS256');
