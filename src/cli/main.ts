@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { SettingsError } from '../config/settings.js';
 import { registerClientCommands } from './commands/client.js';
+import { registerFhirCommands } from './commands/fhir.js';
 import { registerKeyCommands } from './commands/keys.js';
 import { registerMigrate } from './commands/migrate.js';
 import { registerOutboxCommands } from './commands/outbox.js';
@@ -22,6 +23,7 @@ registerUserCommands(program);
 registerClientCommands(program);
 registerKeyCommands(program);
 registerOutboxCommands(program);
+registerFhirCommands(program);
 
 try {
   await program.parseAsync(process.argv);
