@@ -88,13 +88,13 @@ export const refreshTokenGrant: GrantHandler = async ({ kardia, params, client }
   };
 };
 
+// Limitation: a replay that lands while the winning request is still between retiring the token
+// and inserting its successors revokes the chain without them; a "replayed" mark on the token,
+// checked after issuing, would close that window.
 /**
  * RFC 9700 §4.14.2: a retired refresh token came back, so one of two parties holds a stolen copy;
  * end the whole chain, the legitimate client's current tokens included.
  */
-// Limitation: a replay that lands while the winning request is still between retiring the token
-// and inserting its successors revokes the chain without them; a "replayed" mark on the token,
-// checked after issuing, would close that window.
 async function refuseReplay(kardia: Kardia, jti: string): Promise<never> {
   await revokeChain(kardia, jti);
   throw invalidGrant('refresh token replayed: its chain is revoked');
