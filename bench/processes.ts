@@ -31,11 +31,19 @@ export async function waitFor(url: string, timeoutMs = 30_000): Promise<void> {
 
 /** Starts `kardia serve` as its own process, as it runs in production. */
 export async function startKardiaProcess(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn('node', ['bin/kardia.js', 'serve'], {
-    cwd: root,
-    env: { ...process.env, KARDIA_LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const child = spawn(
+    'node',
+    [
+      ...(process.env.BENCH_KARDIA_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+      'bin/kardia.js',
+      'serve',
+    ],
+    {
+      cwd: root,
+      env: { ...process.env, KARDIA_LOG_LEVEL: 'warn', ...env },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
   await waitFor(`${env.KARDIA_ISSUER}/.well-known/openid-configuration`);
   return child;
 }
@@ -63,9 +71,8 @@ export async function presign(
   const half = Math.ceil(count / 2);
   const sign = (n: number) =>
     new Promise<string[]>((resolve, reject) => {
-      const worker = new Worker(new URL('./sign-worker.ts', import.meta.url), {
+      const worker = new Worker(new URL('./sign-worker.mjs', import.meta.url), {
         workerData: { privateJwk, clientId, audience, count: n },
-        execArgv: ['--import', 'tsx'],
       });
       worker.once('message', resolve);
       worker.once('error', reject);

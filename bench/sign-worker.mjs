@@ -1,17 +1,13 @@
-/** Signs client assertions off the main thread, so a run's requests are ready before it starts. */
+// Signs client assertions off the main thread, so a run's requests are ready before it starts.
+// Plain JavaScript: worker threads load it without a TypeScript loader.
 import { randomBytes } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
-import { importJWK, SignJWT, type JWK } from 'jose';
+import { importJWK, SignJWT } from 'jose';
 
-const { privateJwk, clientId, audience, count } = workerData as {
-  privateJwk: JWK;
-  clientId: string;
-  audience: string;
-  count: number;
-};
+const { privateJwk, clientId, audience, count } = workerData;
 const key = await importJWK(privateJwk, 'RS256');
 const now = Math.floor(Date.now() / 1000);
-const out: string[] = [];
+const out = [];
 for (let i = 0; i < count; i++) {
   out.push(
     await new SignJWT({ jti: randomBytes(32).toString('base64url') })
