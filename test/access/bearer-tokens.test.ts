@@ -10,6 +10,7 @@ import {
   expectAllowed,
   expectRefused,
   introspections,
+  lastAllowedAfter,
   signWithAsKey,
 } from './helpers.js';
 
@@ -165,10 +166,12 @@ describe('revocation reaches the RS (one process)', () => {
   it('OA-IN-5 introspects a token on first sight and again only once its answer is a second old', async () => {
     const token = await clientCredentialsToken(server, client, 'user/*.read');
     const before = introspections(server);
+    const started = Date.now();
     for (let i = 0; i < 10; i += 1) expectAllowed(await authorize(server, bearer(token)));
     const burst = introspections(server) - before;
     expect(burst).toBeGreaterThanOrEqual(1);
-    expect(burst).toBeLessThanOrEqual(2);
+    // One question per started second of the burst, at most (one when the machine is not slow).
+    expect(burst).toBeLessThanOrEqual(Math.ceil((Date.now() - started) / 1_000));
     await new Promise((resolve) => setTimeout(resolve, 1_100));
     expectAllowed(await authorize(server, bearer(token)));
     expect(introspections(server)).toBe(before + burst + 1);
@@ -179,14 +182,14 @@ describe('revocation reaches the RS (one process)', () => {
     expectAllowed(await authorize(server, bearer(token)));
     const revoked = await revoke(server, client, { token });
     expect(revoked.status).toBe(200);
-    const start = Date.now();
-    let result = await authorize(server, bearer(token));
-    while (!('status' in result) && Date.now() - start < 3_000) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      result = await authorize(server, bearer(token));
-    }
-    expect(Date.now() - start).toBeLessThanOrEqual(1_200);
-    expectRefused(result, 401, INVALID_TOKEN);
+    const revokedAt = Date.now();
+    const outcome = await lastAllowedAfter(revokedAt, async () => {
+      const result = await authorize(server, bearer(token));
+      return !('status' in result);
+    });
+    expect(outcome.refused).toBe(true);
+    expect(outcome.lastAllowed).toBeLessThan(1_000);
+    expectRefused(await authorize(server, bearer(token)), 401, INVALID_TOKEN);
   });
 
   it('never logs the token', async () => {

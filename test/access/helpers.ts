@@ -111,3 +111,22 @@ export async function signWithAsKey(
 export const introspections = (server: TestServer): number =>
   server.logs.filter((line) => line.includes('"/introspect"') && line.includes('incoming request'))
     .length;
+
+/**
+ * Calls `attempt` until it is refused, and answers how long after `since` the last allowed
+ * attempt started (0 when none was allowed). The RS promises that no request starting one second
+ * or more after the revocation is honoured, however slow the requests themselves are.
+ */
+export async function lastAllowedAfter(
+  since: number,
+  attempt: () => Promise<boolean>,
+): Promise<{ lastAllowed: number; refused: boolean }> {
+  let lastAllowed = 0;
+  while (Date.now() - since < 5_000) {
+    const started = Date.now();
+    if (!(await attempt())) return { lastAllowed, refused: true };
+    lastAllowed = started - since;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  return { lastAllowed, refused: false };
+}
