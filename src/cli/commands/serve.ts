@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { checkIssuer } from '../../config/settings.js';
+import { prepareDemo } from '../../demo/start.js';
 import { buildServer, createKardia } from '../../server/app.js';
 import { describeDatabase } from '../../store/database.js';
 import { settingsFrom } from '../output.js';
@@ -17,6 +18,7 @@ export function registerServe(program: Command): void {
       const kardia = await createKardia(settings);
       const warning = checkIssuer(settings.issuer);
       if (warning) kardia.log.warn(warning);
+      const demo = await prepareDemo(kardia);
       const app = await buildServer(kardia);
       const stop = async () => {
         await app.close();
@@ -34,6 +36,7 @@ export function registerServe(program: Command): void {
         },
         'kardia is serving',
       );
+      demo?.announce();
     });
 }
 
