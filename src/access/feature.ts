@@ -53,7 +53,7 @@ async function createAccess(kardia: Kardia): Promise<KardiaAccess> {
   const as = new TrustedAs(trustedIssuer(kardia));
   const realm = resourceIdentifier(kardia);
   const introspector = new Introspector(as, async () => credentials);
-  const validator = new TokenValidator(as, introspector, resourceIdentifier(kardia), realm);
+  const validator = new TokenValidator(as, introspector, realm, realm, kardia.log);
   const directory = {
     compartmentsOf: (sub: string) => patientsOwnedBy(kardia.store.db, sub),
     isCompartmentType,

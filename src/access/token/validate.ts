@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { FhirError } from '../../fhir/outcome.js';
 import { invalidToken } from './challenge.js';
@@ -32,6 +33,7 @@ export class TokenValidator {
     private readonly introspector: Introspector,
     private readonly resource: string,
     private readonly realm: string,
+    private readonly log: Logger,
   ) {}
 
   async validate(token: string): Promise<AccessTokenClaims> {
@@ -86,6 +88,7 @@ export class TokenValidator {
       return await run();
     } catch (error) {
       if (!(error instanceof AsUnavailable)) throw error;
+      this.log.warn({ reason: error.message }, 'the trusted authorization server is unavailable');
       throw new FhirError('server-error', 'exception', 'the authorization server is unavailable', {
         detail: error.message,
       });
