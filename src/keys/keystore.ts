@@ -199,6 +199,8 @@ export async function addSigningKey(store: Store, retentionSeconds = 90_000): Pr
  * Generates a 2048-bit RSA-OAEP key published with `use: enc`, so clients can encrypt request
  * objects to this server (HEART OIDC §3.3, OIDC-RO-3). It never signs.
  */
+// Limitation: `kardia keys rotate` rotates the signing key only; rotating the encryption key
+// would take the same retire-then-unpublish steps as addSigningKey, keyed on `use: enc`.
 export async function addEncryptionKey(store: Store): Promise<PublicJwk> {
   const alg = 'RSA-OAEP';
   const { privateKey, publicKey } = await generateKeyPair(alg, {

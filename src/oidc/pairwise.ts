@@ -24,6 +24,9 @@ export const isPairwise = (client: Client): boolean => client.metadata.subject_t
  * SHA-256 of sector, local account id and the server's salt, so two sectors cannot correlate a
  * person and the same sector always sees the same value (OIDC Core §8.1).
  */
+// Limitation: access tokens (oauth/tokens.ts) still carry the local account id as `sub`, so a
+// pairwise client that decodes its JWT access token can see it; lifting this takes an
+// audience-specific `sub` in access tokens and a mapping back at the resource server.
 export async function subjectFor(kardia: Kardia, client: Client, sub: string): Promise<string> {
   if (!isPairwise(client)) return sub;
   const sector = sectorOf(client);

@@ -62,6 +62,8 @@ export async function checkOpenIdRequest(context: AuthorizationContext): Promise
     }
     found.idTokenHint = hint;
   }
+  // Limitation: login_hint decides whether the session fits; the login form is not pre-filled
+  // with it, which would take a parameter on the account pages' /login.
   if (params.login_hint) found.loginHint = params.login_hint.slice(0, 256).toLowerCase();
 }
 
