@@ -60,7 +60,16 @@ export const refreshTokenGrant: GrantHandler = async ({ kardia, params, client }
   if (!(await retire(kardia, payload.jti))) await refuseReplay(kardia, payload.jti);
 
   const claims = carriedClaims(payload);
-  const common = { clientId: client.clientId, sub: payload.sub, grantId: row.grant_id, claims };
+  // UMA grant §3.6: a refresh token that came with an RPT (its claims hold `permissions`) gives
+  // an RPT with the same permissions and audience, without assessing policy again (UMA-REF-2).
+  const rpt = 'permissions' in claims;
+  const common = {
+    clientId: client.clientId,
+    sub: payload.sub,
+    grantId: row.grant_id,
+    claims,
+    ...(rpt && payload.aud ? { audience: payload.aud } : {}),
+  };
 
   const refresh = await issueToken(kardia, {
     ...common,
@@ -69,13 +78,11 @@ export const refreshTokenGrant: GrantHandler = async ({ kardia, params, client }
     ttl: kardia.settings.refreshTokenTtl,
     parent: payload.jti,
   });
-  // UMA grant §3.6: a refresh token that came with an RPT (its claims hold `permissions`) gives
-  // an RPT with the same permissions, without assessing policy again (UMA-REF-2).
   const access = await issueToken(kardia, {
     ...common,
-    kind: 'permissions' in claims ? 'rpt' : 'access',
+    kind: rpt ? 'rpt' : 'access',
     scope,
-    ttl: kardia.settings.accessTokenTtl,
+    ttl: rpt ? kardia.settings.umaRptTtl : kardia.settings.accessTokenTtl,
     parent: refresh.jti,
   });
 
