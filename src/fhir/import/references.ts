@@ -119,6 +119,9 @@ function checkRequest(item: InputItem, type: string, names: Set<string>): void {
   const request = item.request;
   if (!request) return;
   const method = request.method.toUpperCase();
+  // Limitation: a conditional create (`ifNoneExist`, as Synthea uses for practitioners and
+  // organizations) is imported as a plain create, and a conditional reference (`Type?query`)
+  // is kept as written. Honouring them means searching the owner's record for each one.
   if (method === 'POST') return;
   if (method !== 'PUT') {
     throw new ImportError(`${method} entries cannot be imported, only POST and PUT`, item.position);
