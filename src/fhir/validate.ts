@@ -32,6 +32,9 @@ export function validateFhirResource(body: unknown, expectedType?: string): Reso
     });
   }
   loadDefinitions();
+  // Limitation: Medplum 4.5 checks structure, cardinality, types and formats but not codes
+  // against required bindings (an Observation.status of 'bogus' passes). Lifting it means
+  // loading the R4 ValueSets (valuesets.json) and checking each required-bound `code` element.
   try {
     validateResource(resource);
   } catch (error) {

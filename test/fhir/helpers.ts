@@ -50,7 +50,7 @@ export async function fhir<T = Record<string, unknown>>(
   return { status: response.status, headers: response.headers, text, body: parsed as T };
 }
 
-export const issueOf = (answer: FhirAnswer) =>
+export const issueOf = (answer: FhirAnswer<unknown>) =>
   (answer.body as { issue?: { severity: string; code: string; expression?: string[] }[] })
     .issue?.[0];
 

@@ -12,7 +12,12 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-type Any = Record<string, unknown> & { id?: string; entry?: { resource: Any }[]; total?: number };
+type Any = Record<string, unknown> & {
+  resourceType: string;
+  id?: string;
+  entry?: { resource: Any }[];
+  total?: number;
+};
 
 describe('FHIR interop with fhir-kit-client', () => {
   it('FHIR-1 FHIR-4 FHIR-6 FHIR-9 FHIR-11 FHIR-12 FHIR-13 FHIR-16 FHIR-19 drives every interaction an independent client uses', async () => {

@@ -74,6 +74,10 @@ export interface HistoryQuery {
  * Instance and type history, newest first (FHIR-11, FHIR-31). `_since` keeps versions written
  * at or after the instant; `_at` keeps the versions current at that instant. Type history is
  * filtered by the scope exactly like a search.
+ *
+ * Limitation: the scope is judged by the compartments and labels of the resource as it is now,
+ * so an old version that sat in another patient's compartment follows the current one. Lifting
+ * it means keeping compartment and label rows per version.
  */
 export async function readHistory(
   db: Db,

@@ -28,14 +28,22 @@ export function parseDateRange(value: string): DateRange | undefined {
     return undefined;
   }
   const offset = zoneOffsetMs(zone);
-  const base = Date.UTC(year, month - 1, day, Number(h ?? 0), Number(mi ?? 0), Number(s ?? 0));
+  const base = utc(year, month - 1, day, Number(h ?? 0), Number(mi ?? 0), Number(s ?? 0));
   const start = base + (frac ? Number(frac.slice(0, 3).padEnd(3, '0')) : 0) - offset;
   if (frac) return { start, end: start + 1 };
   if (s !== undefined) return { start, end: start + 1_000 };
   if (h !== undefined) return { start, end: start + 60_000 };
   if (d !== undefined) return { start, end: start + 86_400_000 };
-  if (mo !== undefined) return { start, end: Date.UTC(year, month, 1) };
-  return { start, end: Date.UTC(year + 1, 0, 1) };
+  if (mo !== undefined) return { start, end: utc(year, month, 1) };
+  return { start, end: utc(year + 1, 0, 1) };
+}
+
+/**
+ * Date.UTC without its reading of years 0 to 99 as 1900 to 1999: computed 400 years later
+ * (one whole Gregorian cycle, 146097 days) and moved back.
+ */
+function utc(year: number, monthIndex: number, day: number, h = 0, m = 0, s = 0): number {
+  return Date.UTC(year + 400, monthIndex, day, h, m, s) - 146_097 * 86_400_000;
 }
 
 function zoneOffsetMs(zone: string | undefined): number {
@@ -46,5 +54,5 @@ function zoneOffsetMs(zone: string | undefined): number {
 }
 
 function daysIn(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return new Date(utc(year, month, 0)).getUTCDate();
 }
