@@ -22,7 +22,10 @@ export interface ImportSource {
   items(): AsyncIterable<InputItem>;
 }
 
-/** The Bundle types whose entries are resources to load. */
+/**
+ * The Bundle types whose entries are resources to load. All three load alike: the import's own
+ * batches, not the Bundle type, decide what is written together.
+ */
 const IMPORTABLE_BUNDLES = ['transaction', 'batch', 'collection'];
 
 const CHUNK = 1 << 20;
