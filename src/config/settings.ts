@@ -74,6 +74,22 @@ export const settingsSchema = z.object({
    * Example: `https://fed.example=https://fed.example/jwks.json,https://b.example=/etc/b.jwks`.
    */
   trustedSoftwareStatementIssuers: list.default([]),
+  /**
+   * UMA (heart-uma2.md Part 3.2): OpenID providers whose ID tokens count as pushed claims,
+   * comma-separated `<issuer>=<audience>[ <audience>...]` entries split at the first `=`: the
+   * audiences are the `aud` values accepted from that issuer (Kardia's client ids at it). Keys
+   * come from the issuer's discovery `jwks_uri`. Kardia's own issuer is always trusted, with the
+   * pushing client as audience. Example: `https://idp.example=kardia-at-idp`.
+   */
+  umaTrustedIssuers: list.default([]),
+  /** UMA permission ticket lifetime, seconds (single use; Part 3.3). */
+  umaTicketTtl: seconds(300, 3600),
+  /** UMA RPT lifetime, seconds (HEART: at most one hour). */
+  umaRptTtl: seconds(3600, 3600),
+  /** UMA persisted claims token lifetime, seconds (Part 3.5: at most 24 hours). */
+  umaPctTtl: seconds(86400, 86400),
+  /** UMA `request_submitted` polling interval, seconds (Part 3.6). */
+  umaPollInterval: seconds(5, 60),
   /** Allow `http://` jwks_uri, request_uri and sector identifier fetches on loopback hosts. */
   allowLoopbackFetch: z
     .union([z.boolean(), z.enum(['true', 'false', '1', '0'])])

@@ -18,6 +18,7 @@ const FIXED: Record<string, string> = {
   'launch/patient': 'Know which patient record you have chosen',
   uma_protection: 'Register records it holds for you, so that you decide who may see them',
   uma_authorization: 'Ask for access to records that others share',
+  uma_policy: 'See and change who may use your records, and answer requests for access',
   btg: 'Use emergency access ("break the glass") when a policy allows it; every use is recorded',
 };
 

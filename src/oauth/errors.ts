@@ -33,6 +33,9 @@ export type OAuthErrorCode =
   | 'need_info'
   | 'request_submitted'
   | 'request_denied'
+  /** UMA federated authorization §4.3, §3.2: the protection API's own codes. */
+  | 'invalid_resource_id'
+  | 'unsupported_method_type'
   | 'not_found'
   | 'method_not_allowed'
   | 'unsupported_media_type'
@@ -50,6 +53,7 @@ const defaultStatus: Partial<Record<OAuthErrorCode, number>> = {
   temporarily_unavailable: 503,
   not_found: 404,
   method_not_allowed: 405,
+  unsupported_method_type: 405,
   unsupported_media_type: 415,
 };
 

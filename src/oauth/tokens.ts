@@ -20,6 +20,8 @@ export interface IssueTokenInput {
   parent?: string | null;
   /** Claims beyond the standard set (`permissions` of an RPT, `patient`, `fhirUser`...). */
   claims?: Record<string, unknown>;
+  /** `aud` when it is not the default audience (an RPT names the RS it is for). */
+  audience?: string | string[];
 }
 
 export interface IssuedToken {
@@ -42,7 +44,7 @@ export async function issueToken(kardia: Kardia, input: IssueTokenInput): Promis
     ...input.claims,
     iss: kardia.urls.issuer,
     sub: input.sub,
-    aud: await tokenAudience(kardia),
+    aud: input.audience ?? (await tokenAudience(kardia)),
     azp: input.clientId,
     client_id: input.clientId,
     scope: input.scope,

@@ -13,6 +13,7 @@ import { registerRegistration } from '../oauth/endpoints/register.js';
 import { registerRevocation } from '../oauth/endpoints/revoke.js';
 import { registerTokenEndpoint } from '../oauth/endpoints/token.js';
 import { registerOpenIdProvider } from '../oidc/provider.js';
+import { registerUma } from '../uma/feature.js';
 import { registerPurge } from '../oauth/purge.js';
 import { openStore, type Store } from '../store/database.js';
 import { migrateToLatest } from '../store/migrate.js';
@@ -91,6 +92,7 @@ const features: Feature[] = [
   { name: 'authorization endpoint', roles: ['as'], register: registerAuthorize },
   { name: 'OpenID provider', roles: ['as'], register: registerOpenIdProvider },
   { name: 'launch context', roles: ['as'], register: registerLaunchContext },
+  { name: 'UMA authorization server', roles: ['as'], register: registerUma },
   { name: 'access enforcement', roles: ['rs'], register: registerAccess },
   {
     name: 'FHIR server',

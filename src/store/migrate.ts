@@ -4,6 +4,7 @@ import * as authorizationServer from './migrations/001-authorization-server.js';
 import * as fhir from './migrations/002-fhir.js';
 import * as access from './migrations/003-access.js';
 import * as oidc from './migrations/004-oidc.js';
+import * as uma from './migrations/005-uma.js';
 
 /**
  * Migrations live in code, in order. Each feature that owns tables adds its file here; the
@@ -14,6 +15,7 @@ const migrations: Record<string, Migration> = {
   '002-fhir': fhir,
   '003-access': access,
   '004-oidc': oidc,
+  '005-uma': uma,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -187,6 +187,113 @@ export interface LaunchPatientTable {
   updated_at: number;
 }
 
+/** UMA (src/uma): a resource an RS registered for an owner; `description` is the JSON stored. */
+export interface UmaResourceTable {
+  id: string;
+  owner_sub: string;
+  rs_client_id: string;
+  description: string;
+  created_at: number;
+  updated_at: number;
+}
+
+/** UMA: a permission ticket, stored by its SHA-256; `permissions` and `claims` are JSON. */
+export interface UmaTicketTable {
+  ticket_hash: string;
+  chain_id: string;
+  owner_sub: string;
+  rs_client_id: string;
+  permissions: string;
+  /** The client the chain is bound to, from its first presentation on. */
+  client_id: string | null;
+  /** Claims gathered interactively, carried to the continuation ticket. */
+  claims: string | null;
+  /** 1 when the requesting party asked Kardia to remember the claims (a PCT follows). */
+  remember: number;
+  expires_at: number;
+  used_at: number | null;
+  created_at: number;
+}
+
+/** UMA: a requesting party's visit to the claims interaction endpoint. */
+export interface UmaInteractionTable {
+  id_hash: string;
+  /** The spent ticket the interaction continues. */
+  ticket_hash: string;
+  client_id: string;
+  claims_redirect_uri: string;
+  state: string | null;
+  expires_at: number;
+  done_at: number | null;
+}
+
+/** UMA: a persisted claims token, stored by its SHA-256, with the claims it stands for. */
+export interface UmaPctTable {
+  pct_hash: string;
+  client_id: string;
+  claims: string;
+  claims_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+  created_at: number;
+}
+
+/** UMA: an owner's policy (heart-uma2.md Part 3.7); arrays are JSON. */
+export interface UmaPolicyTable {
+  id: string;
+  owner_sub: string;
+  resource_ids: string;
+  resource_scopes: string;
+  required_claims: string;
+  /** `grant`, `ask` or `deny`. */
+  mode: string;
+  exp: number | null;
+  description: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** UMA: an access request waiting for the owner (Part 3.8). */
+export interface UmaAccessRequestTable {
+  id: string;
+  owner_sub: string;
+  /** The ticket chain whose polls this request answers. */
+  chain_id: string;
+  fingerprint: string;
+  permissions: string;
+  rqp_iss: string;
+  rqp_sub: string;
+  rqp_claims: string;
+  client_id: string;
+  /** `pending`, `allowed` or `denied`. */
+  status: string;
+  policy_ids: string | null;
+  created_at: number;
+  settled_at: number | null;
+}
+
+/** UMA: a successful uma-ticket grant; its RPT and refresh token have it as parent. */
+export interface UmaRptGrantTable {
+  id: string;
+  chain_id: string;
+  client_id: string;
+  owner_sub: string;
+  rs_client_id: string;
+  rqp_sub: string;
+  pct_used: string | null;
+  pct_issued: string | null;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+/** UMA: one permission of an RPT grant and the policy that granted it (Part 3.9). */
+export interface UmaRptPermissionTable {
+  grant_id: string;
+  resource_id: string;
+  scope: string;
+  policy_id: string;
+}
+
 export interface Database extends FhirTables {
   users: UserTable;
   login_sessions: LoginSessionTable;
@@ -205,4 +312,12 @@ export interface Database extends FhirTables {
   access_audit_events: AccessAuditEventTable;
   access_audit_patients: AccessAuditPatientTable;
   launch_patients: LaunchPatientTable;
+  uma_resources: UmaResourceTable;
+  uma_tickets: UmaTicketTable;
+  uma_interactions: UmaInteractionTable;
+  uma_pcts: UmaPctTable;
+  uma_policies: UmaPolicyTable;
+  uma_access_requests: UmaAccessRequestTable;
+  uma_rpt_grants: UmaRptGrantTable;
+  uma_rpt_permissions: UmaRptPermissionTable;
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Kardia } from '../../server/context.js';
 import { SIGNING_ALGORITHMS } from '../client-auth.js';
+import { UMA_TICKET_GRANT } from '../registration/grant-set.js';
 import { WELL_KNOWN_SCOPES } from '../scopes.js';
 
 /** HEART OAuth §3.1.5: clients cache discovery and keys; a week is what HEART recommends. */
@@ -27,6 +28,7 @@ export function authorizationServerMetadata(kardia: Kardia): Record<string, unkn
       'implicit',
       'refresh_token',
       'client_credentials',
+      UMA_TICKET_GRANT,
     ],
     code_challenge_methods_supported: ['S256'],
     token_endpoint_auth_methods_supported: ['private_key_jwt', 'none'],

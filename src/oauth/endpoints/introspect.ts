@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Kardia } from '../../server/context.js';
 import { authenticateClient } from '../client-auth.js';
 import { OAuthError } from '../errors.js';
@@ -17,20 +17,39 @@ export function registerIntrospection(app: FastifyInstance, kardia: Kardia): voi
   postOnly(app, '/introspect', async (request, reply) => {
     const params = backChannelParams(request);
 
-    await authenticateClient(kardia, request, params, {
-      audiences: backChannelAudiences(kardia, kardia.urls.introspection),
-      allowPublic: false,
-      kinds: ['resource_server'],
-    });
+    // UMA federated authorization §5 (HU-21): an RS may also authenticate with its PAT.
+    const bearer = request.headers.authorization && introspectionHooks.bearerCaller;
+    const narrow = bearer ? await bearer(kardia, request) : undefined;
+    if (!narrow) {
+      await authenticateClient(kardia, request, params, {
+        audiences: backChannelAudiences(kardia, kardia.urls.introspection),
+        allowPublic: false,
+        kinds: ['resource_server'],
+      });
+    }
 
     if (!params.token) throw new OAuthError('invalid_request', 'token is required');
 
     // Refresh tokens are for the AS alone: to a protected resource they are never active.
     const verified = await verifyOwnToken(kardia, params.token, ['access', 'rpt']);
     const answer = verified && !verified.revoked ? describeToken(verified) : INACTIVE;
-    return noStore(reply).send(answer);
+    return noStore(reply).send(narrow && answer.active ? await narrow(answer) : answer);
   });
 }
+
+/** What a bearer-authenticated caller may see of an active answer; INACTIVE when nothing. */
+export type IntrospectionNarrowing = (
+  answer: Record<string, unknown>,
+) => Promise<Record<string, unknown>>;
+
+/**
+ * Extension point (UMA): a caller presenting a bearer token instead of a client assertion. The
+ * hook authenticates it (throwing an OAuthError when it fails) and answers how to narrow what
+ * that caller sees.
+ */
+export const introspectionHooks: {
+  bearerCaller?: (kardia: Kardia, request: FastifyRequest) => Promise<IntrospectionNarrowing>;
+} = {};
 
 /**
  * RFC 7662 §2.2 members, read from the verified JWT so the answer matches the token exactly,

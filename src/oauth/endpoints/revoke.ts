@@ -34,7 +34,17 @@ export function registerRevocation(app: FastifyInstance, kardia: Kardia): void {
       // when the client names one it has already rotated.
       if (verified.kind === 'refresh') await revokeChain(kardia, jti);
       else if (!verified.revoked) await revokeFamily(kardia, [jti]);
+    } else if (!verified && revocationHooks.opaqueToken) {
+      await revocationHooks.opaqueToken(kardia, client.clientId, params.token);
     }
     return noStore(reply).code(200).send();
   });
 }
+
+/**
+ * Extension point: tokens that are not JWTs of ours, such as UMA's PCTs (UMA grant §3.7,
+ * `token_type_hint=pct`). The hook revokes the token when it belongs to the client, silently.
+ */
+export const revocationHooks: {
+  opaqueToken?: (kardia: Kardia, clientId: string, token: string) => Promise<void>;
+} = {};

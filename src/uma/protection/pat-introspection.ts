@@ -1,0 +1,36 @@
+import type { FastifyRequest } from 'fastify';
+import { introspectionHooks } from '../../oauth/endpoints/introspect.js';
+import type { Kardia } from '../../server/context.js';
+import { nowSeconds } from '../../util/time.js';
+import type { RptPermission } from '../grant/rpt.js';
+import { listResources } from '../resources/resource-store.js';
+import { authenticatePat, type ProtectionCaller } from './authenticate-pat.js';
+
+/**
+ * F§5, UMA-INTRO-1, HU-21: the RS may introspect with its PAT. UMA-INTRO-5 (Kardia, F§8): it
+ * then sees only the permissions on resources of that PAT's owner that it registered itself, and
+ * only those not yet expired; an RPT with none left is `{"active":false}`. Ordinary access
+ * tokens get the plain RFC 7662 answer (UMA-INTRO-4).
+ */
+export function installPatIntrospection(): void {
+  introspectionHooks.bearerCaller = async (kardia: Kardia, request: FastifyRequest) => {
+    const caller = await authenticatePat(kardia, request);
+    return (answer) => narrowForPat(kardia, caller, answer);
+  };
+}
+
+async function narrowForPat(
+  kardia: Kardia,
+  caller: ProtectionCaller,
+  answer: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
+  if (!Array.isArray(answer.permissions)) return answer;
+  const visible = new Set(
+    (await listResources(kardia, caller.owner, caller.rsClientId)).map((r) => r.id),
+  );
+  const now = nowSeconds();
+  const permissions = (answer.permissions as RptPermission[]).filter(
+    (p) => visible.has(p.resource_id) && (p.exp === undefined || p.exp > now),
+  );
+  return permissions.length > 0 ? { ...answer, permissions } : { active: false };
+}
