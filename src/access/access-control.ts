@@ -7,7 +7,8 @@ import type {
   RecordScope,
 } from '../fhir/access-port.js';
 import type { Store } from '../store/database.js';
-import { type CallerAudit, recordAudit } from './audit/audit-log.js';
+import type { CallerAudit } from './audit/audit-log.js';
+import { AuditWriter } from './audit/audit-writer.js';
 import { parseScopes } from './scopes/grammar.js';
 import { decideScope } from './scopes/record-scope.js';
 import { bearerToken } from './token/bearer.js';
@@ -35,6 +36,7 @@ export class ScopeAccessControl implements FhirAccessControl {
    * audit record of a refusal still names who was refused. Weak: nothing outlives the request.
    */
   private readonly refused = new WeakMap<FhirInteraction, FhirCaller>();
+  private readonly auditLog: AuditWriter;
 
   constructor(
     private readonly options: {
@@ -43,7 +45,9 @@ export class ScopeAccessControl implements FhirAccessControl {
       validator: TokenValidator;
       directory: RecordDirectory;
     },
-  ) {}
+  ) {
+    this.auditLog = new AuditWriter(options.store);
+  }
 
   async authorize(
     credentials: FhirRequestCredentials,
@@ -90,7 +94,7 @@ export class ScopeAccessControl implements FhirAccessControl {
   /** Every interaction, allowed or refused; btg use is always recorded with its flag. */
   async audit(event: FhirAuditEvent): Promise<void> {
     const caller = event.caller ?? this.refused.get(event.interaction);
-    await recordAudit(this.options.store, event, caller);
+    await this.auditLog.record(event, caller);
   }
 }
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { SignJWT, UnsecuredJWT } from 'jose';
+import { decodeProtectedHeader, SignJWT, UnsecuredJWT } from 'jose';
+import { addSigningKey } from '../../src/keys/keystore.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientCredentialsToken, revoke } from '../helpers/back-channel.js';
 import { makeKeyPair, staticClientCredentialsClient, type TestClient } from '../helpers/clients.js';
@@ -91,6 +92,15 @@ describe('bearer tokens at the FHIR server', () => {
       const token = await signWithAsKey(server, { aud: fhir }, { typ });
       expectRefused(await authorize(server, bearer(token)), 401, INVALID_TOKEN);
     }
+  });
+
+  it('OA-PR-4 follows a key rotation at the AS: a token under the new kid is accepted', async () => {
+    expectAllowed(await authorize(server, bearer(await clientCredentialsToken(server, client))));
+    const rotated = await addSigningKey(server.kardia.store);
+    await server.kardia.keys.reload();
+    const token = await clientCredentialsToken(server, client, 'user/*.read');
+    expect(decodeProtectedHeader(token).kid).toBe(rotated.kid);
+    expectAllowed(await authorize(server, bearer(token)));
   });
 
   it('OA-PR-5 HFO-16 requires this RS in aud when aud is present', async () => {

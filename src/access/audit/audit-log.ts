@@ -43,13 +43,10 @@ export interface CallerAudit extends Record<string, string | undefined> {
 
 const MAX_LISTED = 1_000;
 
-export async function recordAudit(
-  store: Store,
-  event: FhirAuditEvent,
-  caller: FhirCaller | undefined,
-): Promise<AuditRecord> {
+/** One audit record from what the router reports and who the access control said was calling. */
+export function toAuditRecord(event: FhirAuditEvent, caller: FhirCaller | undefined): AuditRecord {
   const who = (caller?.audit ?? {}) as CallerAudit;
-  const record: AuditRecord = {
+  return {
     id: randomToken(16),
     recorded: new Date(),
     interaction: event.interaction.kind,
@@ -67,42 +64,50 @@ export async function recordAudit(
     resources: [...new Set(event.resources)].slice(0, MAX_LISTED),
     patients: concernedPatients(event, caller),
   };
-  const recordedMs = record.recorded.getTime();
+}
+
+/** Stores records in one transaction: all of them or none. */
+export async function writeAuditRecords(store: Store, records: AuditRecord[]): Promise<void> {
+  if (records.length === 0) return;
   await store.db.transaction().execute(async (tx) => {
     await tx
       .insertInto('access_audit_events')
-      .values({
-        id: record.id,
-        recorded_ms: recordedMs,
-        interaction: record.interaction,
-        resource_type: record.resourceType ?? null,
-        resource_id: record.resourceId ?? null,
-        outcome: record.outcome,
-        status: record.status,
-        sub: record.sub ?? null,
-        client_id: record.clientId ?? null,
-        token_id: record.tokenId ?? null,
-        via: record.via ?? null,
-        share_id: record.shareId ?? null,
-        scope: record.scope ?? null,
-        btg: record.btg ? 1 : 0,
-        resources: JSON.stringify(record.resources),
-        patients: JSON.stringify(record.patients),
-      })
-      .execute();
-    if (record.patients.length === 0) return;
-    await tx
-      .insertInto('access_audit_patients')
       .values(
-        record.patients.map((patient) => ({
-          event_id: record.id,
-          patient_id: patient,
-          recorded_ms: recordedMs,
+        records.map((record) => ({
+          id: record.id,
+          recorded_ms: record.recorded.getTime(),
+          interaction: record.interaction,
+          resource_type: record.resourceType ?? null,
+          resource_id: record.resourceId ?? null,
+          outcome: record.outcome,
+          status: record.status,
+          sub: record.sub ?? null,
+          client_id: record.clientId ?? null,
+          token_id: record.tokenId ?? null,
+          via: record.via ?? null,
+          share_id: record.shareId ?? null,
+          scope: record.scope ?? null,
+          btg: record.btg ? 1 : 0,
+          resources: JSON.stringify(record.resources),
+          patients: JSON.stringify(record.patients),
         })),
       )
       .execute();
+    const links = records.flatMap((record) =>
+      record.patients.map((patient) => ({
+        event_id: record.id,
+        patient_id: patient,
+        recorded_ms: record.recorded.getTime(),
+      })),
+    );
+    // Bounded so that a statement stays far below every database's parameter limit.
+    for (let at = 0; at < links.length; at += 1_000) {
+      await tx
+        .insertInto('access_audit_patients')
+        .values(links.slice(at, at + 1_000))
+        .execute();
+    }
   });
-  return record;
 }
 
 /**

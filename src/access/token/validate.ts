@@ -56,10 +56,15 @@ export class TokenValidator {
     }
     // HEART OAuth §3.2.1 (OA-JW-6): the header names the signing key.
     if (typeof header.kid !== 'string') throw invalidToken(this.realm, 'token has no kid');
-    const keys = await this.guard(() => this.as.keys());
+    if (typeof header.alg !== 'string' || !ALGORITHMS.includes(header.alg)) {
+      throw invalidToken(this.realm, 'token alg not accepted');
+    }
+    const { kid, alg } = header;
+    const key = await this.guard(() => this.as.key(kid, alg));
+    if (!key) throw invalidToken(this.realm, 'token kid unknown to the trusted AS');
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, keys, {
+      ({ payload } = await jwtVerify(token, key, {
         issuer: this.as.issuer,
         algorithms: ALGORITHMS,
         // RFC 9068 §4: refresh tokens (rt+jwt) and ID tokens can never pass for access tokens.
