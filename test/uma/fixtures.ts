@@ -103,7 +103,7 @@ export const registerUmaApp = (server: TestServer, overrides: Record<string, unk
 
 /** An ID token Kardia issues to `app` for `user` (openid-client), to push as a claim token. */
 export async function idTokenFor(server: TestServer, app: RegisteredClient, user: TestUser) {
-  const { tokens } = await codeFlowTokens(server, app, user, 'openid email', APP_CALLBACK);
+  const { tokens } = await codeFlowTokens(server, app, user, 'openid', APP_CALLBACK);
   expect(tokens.id_token).toBeTruthy();
   return String(tokens.id_token);
 }

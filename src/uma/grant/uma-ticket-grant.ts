@@ -54,7 +54,12 @@ export const umaTicketGrant: GrantHandler = async ({ kardia, request, params, cl
       party: source.party,
       clientId: client.clientId,
     });
-    throw requestSubmitted(kardia, await continueTicket(kardia, ticket, carry));
+    // The chain remembers who asked, so the client polls with the ticket alone (G§3.3.6).
+    const next = await continueTicket(kardia, ticket, {
+      party: source.party,
+      remember: source.remember,
+    });
+    throw requestSubmitted(kardia, next);
   }
   if (verdict.kind !== 'grant' || !source.party) throw requestDenied();
 
