@@ -36,7 +36,13 @@ export async function authenticateClient(
   options: ClientAuthOptions,
 ): Promise<Client> {
   const authorization = request.headers.authorization;
-  if (authorization) throw invalidClient('Authorization header: only private_key_jwt is accepted');
+  if (authorization) {
+    // RFC 6749 §5.2: a client that tried the Authorization header hears back in its own scheme.
+    const scheme = /^[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]{0,30}(?= |$)/.exec(authorization)?.[0];
+    const error = invalidClient('Authorization header: only private_key_jwt is accepted');
+    if (scheme) error.headers['www-authenticate'] = `${scheme} realm="kardia"`;
+    throw error;
+  }
   if (params.client_secret) throw invalidClient('client_secret sent: no client has a secret');
 
   const assertion = params.client_assertion;

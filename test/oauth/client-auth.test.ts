@@ -69,14 +69,14 @@ describe('private_key_jwt at /token', () => {
       'client_secret_post',
     );
     const basic = Buffer.from(`${client.clientId}:guess`).toString('base64');
-    await expectRefused(
-      await postForm(
-        tokenUrl,
-        { grant_type: 'client_credentials' },
-        { authorization: `Basic ${basic}` },
-      ),
-      'client_secret_basic',
+    const viaBasic = await postForm(
+      tokenUrl,
+      { grant_type: 'client_credentials' },
+      { authorization: `Basic ${basic}` },
     );
+    await expectRefused(viaBasic, 'client_secret_basic');
+    // RFC 6749 §5.2: the 401 names the scheme the client tried.
+    expect(viaBasic.headers.get('www-authenticate')).toBe('Basic realm="kardia"');
     await expectRefused(
       await postForm(tokenUrl, { grant_type: 'client_credentials', client_id: client.clientId }),
       'none',
