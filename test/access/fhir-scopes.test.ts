@@ -99,6 +99,19 @@ describe('HEART FHIR OAuth 2.0 scopes at the FHIR server', () => {
     expect((answer.body.issue as { code: string }[])[0]?.code).toBe('forbidden');
   });
 
+  it('records a refused request with who was refused, for the owner to see', async () => {
+    const token = await tokenA('patient/Observation.read', 'example');
+    expect((await call(token, '/Condition?patient=example')).status).toBe(403);
+    const [latest] = await (await accessFor(server.kardia)).auditOfOwner(fx.a.sub, { limit: 1 });
+    expect(latest).toMatchObject({
+      outcome: 'refused',
+      status: 403,
+      sub: fx.a.sub,
+      clientId: 'hfo-test-app',
+      resourceType: 'Condition',
+    });
+  });
+
   it('HFO-6 read opens reading but not writing', async () => {
     const token = await tokenA('patient/Observation.read', 'example');
     expect((await call(token, '/Observation/obs-example')).status).toBe(200);
