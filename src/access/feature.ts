@@ -5,6 +5,7 @@ import type { Kardia } from '../server/context.js';
 import { ScopeAccessControl } from './access-control.js';
 import { auditBundle } from './audit/audit-bundle.js';
 import { type AuditQuery, type AuditRecord, listAudit } from './audit/audit-log.js';
+import { registerOwnerAuditEndpoint } from './audit/owner-audit-endpoint.js';
 import { installLaunchContext } from './launch/launch-claims.js';
 import { registerLaunchPatientEndpoint } from './launch/launch-patient-endpoint.js';
 import { announceOwner } from './launch/owner-link.js';
@@ -78,6 +79,12 @@ async function createAccess(kardia: Kardia): Promise<KardiaAccess> {
 export async function registerAccess(app: FastifyInstance, kardia: Kardia): Promise<void> {
   const access = await accessFor(kardia);
   registerSmartConfiguration(app, '/fhir', access.as);
+  registerOwnerAuditEndpoint(app, {
+    store: kardia.store,
+    control: access.control,
+    issuer: access.as.issuer,
+    fhirBase: kardia.urls.fhir,
+  });
   // The AS is reachable over HTTP only once this server (in one-process mode) is listening.
   app.addHook('onListen', async () => access.ownerSync.start());
   app.addHook('onClose', async () => access.ownerSync.stop());

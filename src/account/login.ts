@@ -67,6 +67,7 @@ async function showLoginForm(
     returnTo: safeReturnPath(kardia, options.returnTo),
     username: options.username,
     message: options.message,
+    signupHref: pagePath(kardia, '/signup'),
   });
   return sendPage(reply, page, status);
 }

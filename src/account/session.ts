@@ -109,3 +109,12 @@ function parseAmr(text: string): string[] {
     return [];
   }
 }
+
+/** Ends every other session of the user (after a password change), keeping this one. */
+export async function endOtherSessions(kardia: Kardia, session: LoginSession): Promise<void> {
+  await kardia.store.db
+    .deleteFrom('login_sessions')
+    .where('sub', '=', session.sub)
+    .where('id_hash', '!=', sha256(session.id))
+    .execute();
+}

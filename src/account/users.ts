@@ -82,3 +82,15 @@ export async function checkPassword(
   const ok = await argon2.verify(hash, password).catch(() => false);
   return ok && user ? user : undefined;
 }
+
+/** Sets a new password (already checked by the caller); the old hash stops working at once. */
+export async function setPassword(kardia: Kardia, sub: string, password: string): Promise<void> {
+  if (password.length < 8 || password.length > 1024) {
+    throw new UserError('password: 8 to 1024 characters');
+  }
+  await kardia.store.db
+    .updateTable('users')
+    .set({ password_hash: await hashPassword(password) })
+    .where('sub', '=', sub)
+    .execute();
+}

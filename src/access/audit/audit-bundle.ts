@@ -1,4 +1,10 @@
-import type { AuditEvent, AuditEventAgent, AuditEventEntity, Bundle } from '@medplum/fhirtypes';
+import type {
+  AuditEvent,
+  AuditEventAgent,
+  AuditEventEntity,
+  Bundle,
+  ResourceType,
+} from '@medplum/fhirtypes';
 import type { AuditRecord } from './audit-log.js';
 
 /** FHIR R4 code systems of an AuditEvent (hl7.org/fhir/R4/auditevent.html). */
@@ -8,6 +14,15 @@ const ACT_REASON = 'http://terminology.hl7.org/CodeSystem/v3-ActReason';
 const SECURITY_SOURCE_TYPE = 'http://terminology.hl7.org/CodeSystem/security-source-type';
 const ENTITY_TYPE = 'http://terminology.hl7.org/CodeSystem/audit-entity-type';
 const PARTICIPATION_TYPE = 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType';
+const OBJECT_ROLE = 'http://terminology.hl7.org/CodeSystem/object-role';
+
+/**
+ * AuditEvent.agent.policy of the requestor: the share (UMA policy) and the token that allowed
+ * the access, as URNs, so the owner's dashboard can tell through which share or grant it came.
+ * Identifiers only; never a token itself.
+ */
+export const SHARE_POLICY_PREFIX = 'urn:kardia:share:';
+export const TOKEN_POLICY_PREFIX = 'urn:kardia:token:';
 
 /** AuditEvent.action: C create, R read (and search), U update, D delete, E execute. */
 const ACTIONS: Record<string, AuditEvent['action']> = {
@@ -53,8 +68,29 @@ export function toAuditEvent(record: AuditRecord, issuer: string): AuditEvent {
     });
   }
   if (agent.length === 0) agent.push({ who: { display: 'unidentified caller' }, requestor: true });
+  const policy = [
+    ...(record.shareId ? [`${SHARE_POLICY_PREFIX}${record.shareId}`] : []),
+    ...(record.tokenId ? [`${TOKEN_POLICY_PREFIX}${record.tokenId}`] : []),
+  ];
+  const requestor = agent.find((a) => a.requestor);
+  if (requestor && policy.length > 0) requestor.policy = policy;
 
+  // The type (and id) the interaction asked for, even when nothing was returned or it was refused.
+  const asked: AuditEventEntity[] = record.resourceType
+    ? [
+        {
+          what: {
+            type: record.resourceType as ResourceType,
+            ...(record.resourceId
+              ? { reference: `${record.resourceType}/${record.resourceId}` }
+              : {}),
+          },
+          role: { system: OBJECT_ROLE, code: '24', display: 'Query' },
+        },
+      ]
+    : [];
   const entity: AuditEventEntity[] = [
+    ...asked,
     ...record.patients.map((id) => ({
       what: { reference: `Patient/${id}` },
       type: { system: ENTITY_TYPE, code: '1', display: 'Person' },

@@ -8,6 +8,8 @@ export interface LoginPageProps {
   username?: string | undefined;
   /** A failed attempt's message; never says whether the username or the password was wrong. */
   message?: string | undefined;
+  /** Where to create an account instead. */
+  signupHref?: string | undefined;
 }
 
 /** The sign-in form. Field names `username` and `password` are fixed (DESIGN.md). */
@@ -49,6 +51,11 @@ export function LoginPage(props: LoginPageProps) {
             Sign in
           </button>
         </form>
+        {props.signupHref ? (
+          <p>
+            New here? <a href={props.signupHref}>Create an account</a>
+          </p>
+        ) : null}
       </section>
     </Layout>
   );
