@@ -147,7 +147,7 @@ export function accessRequestJson(request: AccessRequest) {
     id: request.id,
     status: request.status,
     permissions: request.permissions,
-    requesting_party: request.party,
+    requesting_party: { ...request.party.claims, iss: request.party.iss, sub: request.party.sub },
     ...(request.policyIds.length > 0 ? { policy_ids: request.policyIds } : {}),
     created_at: request.createdAt,
     ...(request.settledAt !== null ? { settled_at: request.settledAt } : {}),
