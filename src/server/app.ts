@@ -18,7 +18,7 @@ import { registerPurge } from '../oauth/purge.js';
 import { openStore, type Store } from '../store/database.js';
 import { migrateToLatest } from '../store/migrate.js';
 import { type Kardia, serverUrls } from './context.js';
-import { installOAuthErrorHandling } from './errors.js';
+import { installOAuthErrorHandling, rejectUnroutable } from './errors.js';
 import { installFormParser } from './forms.js';
 import { createLogger } from './logger.js';
 import { installSecurityHeaders } from './security-headers.js';
@@ -55,6 +55,7 @@ export async function buildServer(kardia: Kardia): Promise<FastifyInstance> {
     bodyLimit: 1_048_576,
     routerOptions: { maxParamLength: 500 },
     genReqId: () => crypto.randomUUID(),
+    frameworkErrors: rejectUnroutable,
   };
   const https = tlsOptions(kardia.settings);
   // An HTTPS fastify differs from an HTTP one only in its raw server type; routes see the same.

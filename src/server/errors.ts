@@ -1,5 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { outcome } from '../fhir/outcome.js';
 import { OAuthError } from '../oauth/errors.js';
+import { pathOnly } from './logger.js';
 
 /** Public texts for failures the framework detects before a handler runs. */
 const frameworkErrors: Record<string, string> = {
@@ -68,4 +70,21 @@ export function methodNotAllowed(allowed: string[]) {
     reply.header('allow', allowed.join(', '));
     return sendOAuthError(reply, new OAuthError('method_not_allowed', 'method not allowed'));
   };
+}
+
+/**
+ * Requests the router cannot even parse (a path that is not valid percent-encoding) fail before
+ * any scope's error handler runs; they still get their area's error format, with status 400.
+ */
+export function rejectUnroutable(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+) {
+  request.log.info({ error: error.code }, 'request refused before routing');
+  if (pathOnly(request.raw.url ?? '').startsWith('/fhir')) {
+    const body = outcome('bad-request', 'invalid', 'the request URL is not valid percent-encoding');
+    return reply.code(400).type('application/fhir+json').send(body);
+  }
+  return sendOAuthError(reply, toOAuthError(error));
 }

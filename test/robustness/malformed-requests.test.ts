@@ -218,3 +218,19 @@ describe('malformed requests', () => {
     }
   });
 });
+
+describe('unroutable URLs', () => {
+  it('FHIR-23 a FHIR path that is not valid percent-encoding gets an OperationOutcome', async () => {
+    const response = await fetch(`${server.url}/fhir/Patient/%E0%A4%A`);
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toContain('application/fhir+json');
+    const body = (await response.json()) as { resourceType?: string };
+    expect(body.resourceType).toBe('OperationOutcome');
+  });
+
+  it('an OAuth path that is not valid percent-encoding gets an OAuth error', async () => {
+    const response = await fetch(`${server.url}/token%E0%A4%A`, { method: 'POST' });
+    expect(response.status).toBeLessThan(500);
+    expect(((await response.json()) as { error?: string }).error).toBeTypeOf('string');
+  });
+});
