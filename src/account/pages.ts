@@ -6,7 +6,10 @@ import { registerAssets } from './assets.js';
 import { registerHistory } from './history.js';
 import { registerLogin } from './login.js';
 import { installPageErrorHandling } from './page-rendering.js';
+import { registerRequests } from './requests.js';
 import { registerSettings } from './settings.js';
+import { registerShare } from './share.js';
+import { registerShares } from './shares.js';
 import { rememberRoot } from './sharing/owner-api.js';
 import { registerSignup } from './signup.js';
 
@@ -23,6 +26,9 @@ export async function registerAccountPages(app: FastifyInstance, kardia: Kardia)
     registerLogin(scope, kardia);
     registerSignup(scope, kardia);
     registerAccountHome(scope, kardia);
+    registerShare(scope, kardia);
+    registerShares(scope, kardia);
+    registerRequests(scope, kardia);
     registerApps(scope, kardia);
     registerHistory(scope, kardia);
     registerSettings(scope, kardia);

@@ -39,6 +39,18 @@ const TOKEN_TTL = 120;
 const TIMEOUT_MS = 15_000;
 const SPECIAL_SCOPE = /^(conf|sens)\/[A-Z0-9]+$/;
 
+/**
+ * What a reader's token may see. By default the owner's whole view; a share's preview narrows
+ * it to the share's types and the sensitive categories it includes, so the RS's own filters show
+ * exactly what the person shared with would see.
+ */
+export interface ReaderView {
+  /** FHIR types, or `*` for every type. */
+  types: '*' | string[];
+  /** `conf/` and `sens/` scopes; by default every one the RS advertises. */
+  special?: string[];
+}
+
 export class RecordReader {
   private token: Promise<{ token: string; jti: string }> | undefined;
   private readonly specialScopes = new Map<string, Promise<string[]>>();
@@ -46,6 +58,7 @@ export class RecordReader {
   constructor(
     private readonly kardia: Kardia,
     readonly sub: string,
+    private readonly view: ReaderView = { types: '*' },
   ) {}
 
   /** The records the owner has at each RS, as the RSs reported them to this AS. */
@@ -124,12 +137,13 @@ export class RecordReader {
 
   private async issue(resource: string) {
     const clientId = await dashboardClientId(this.kardia);
-    const special = await this.advertisedSpecialScopes(resource);
+    const special = this.view.special ?? (await this.advertisedSpecialScopes(resource));
+    const types = this.view.types === '*' ? ['*'] : this.view.types;
     const issued = await issueToken(this.kardia, {
       kind: 'access',
       clientId,
       sub: this.sub,
-      scope: ['user/*.read', ...special].join(' '),
+      scope: [...types.map((type) => `user/${type}.read`), ...special].join(' '),
       ttl: TOKEN_TTL,
     });
     return { token: issued.token, jti: issued.jti };
@@ -175,8 +189,9 @@ export async function withRecordReader<T>(
   kardia: Kardia,
   sub: string,
   work: (reader: RecordReader) => Promise<T>,
+  view?: ReaderView,
 ): Promise<T> {
-  const reader = new RecordReader(kardia, sub);
+  const reader = new RecordReader(kardia, sub, view);
   try {
     return await work(reader);
   } finally {
