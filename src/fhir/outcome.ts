@@ -22,7 +22,8 @@ export type OutcomeKind =
   | 'precondition-failed'
   | 'unsupported-media-type'
   | 'unprocessable'
-  | 'server-error';
+  | 'server-error'
+  | 'unavailable';
 
 const statusOf: Record<OutcomeKind, number> = {
   ok: 200,
@@ -40,6 +41,8 @@ const statusOf: Record<OutcomeKind, number> = {
   'unsupported-media-type': 415,
   unprocessable: 422,
   'server-error': 500,
+  /** A dependency (the authorization server) cannot be reached: retry later. */
+  unavailable: 503,
 };
 
 /** FHIR IssueType codes Kardia uses (http://hl7.org/fhir/issue-type). */
@@ -63,6 +66,7 @@ export type IssueCode =
   | 'business-rule'
   | 'conflict'
   | 'exception'
+  | 'transient'
   | 'informational';
 
 export type KardiaOutcome = OperationOutcome & { id: OutcomeKind };

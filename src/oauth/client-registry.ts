@@ -50,7 +50,7 @@ export async function saveNewClient(kardia: Kardia, input: ClientRecordInput): P
       updated_at: now,
     })
     .execute();
-  if (input.kind === 'resource_server') forgetAudienceCache();
+  if (input.kind === 'resource_server') forgetAudienceCache(kardia);
   const saved = await findClient(kardia, clientId);
   if (!saved) throw new Error('client vanished after insert');
   return saved;

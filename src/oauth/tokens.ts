@@ -71,14 +71,16 @@ export async function issueToken(kardia: Kardia, input: IssueTokenInput): Promis
   return { token, jti, exp, iat };
 }
 
-let audienceCache: { at: number; value: string[] } | undefined;
+/** Per server (tests run several in one process), refreshed every few seconds. */
+const audienceCache = new WeakMap<Kardia, { at: number; value: string[] }>();
 
 /**
  * The protected resources a token is meant for: Kardia's own FHIR base and every registered
  * protected resource that named its identifier (`resource`). HEART OAuth §3.2.1: URIs.
  */
 export async function tokenAudience(kardia: Kardia): Promise<string[]> {
-  if (audienceCache && Date.now() - audienceCache.at < 5_000) return audienceCache.value;
+  const cached = audienceCache.get(kardia);
+  if (cached && Date.now() - cached.at < 5_000) return cached.value;
   const rows = await kardia.store.db
     .selectFrom('clients')
     .select('metadata')
@@ -89,12 +91,13 @@ export async function tokenAudience(kardia: Kardia): Promise<string[]> {
     const resource = (JSON.parse(row.metadata) as { resource?: unknown }).resource;
     if (typeof resource === 'string') value.add(resource);
   }
-  audienceCache = { at: Date.now(), value: [...value] };
-  return audienceCache.value;
+  const fresh = { at: Date.now(), value: [...value] };
+  audienceCache.set(kardia, fresh);
+  return fresh.value;
 }
 
-export function forgetAudienceCache(): void {
-  audienceCache = undefined;
+export function forgetAudienceCache(kardia: Kardia): void {
+  audienceCache.delete(kardia);
 }
 
 export interface VerifiedToken {

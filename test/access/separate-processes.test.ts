@@ -23,6 +23,7 @@ let rsDatabase: TestDatabase;
 let rsProcess: ChildProcess;
 let rsUrl: string;
 let client: TestClient;
+let asClosed = false;
 const dir = mkdtempSync(join(tmpdir(), 'kardia-rs-process-'));
 
 async function waitUntilServing(url: string): Promise<void> {
@@ -82,7 +83,7 @@ afterAll(async () => {
     rsProcess.kill('SIGTERM');
     await exited;
   }
-  await as.close();
+  if (!asClosed) await as.close();
   await rsDatabase.drop();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -123,5 +124,18 @@ describe('AS and RS as separate processes', () => {
     } finally {
       await other.close();
     }
+  });
+
+  // Last: it stops the AS.
+  it('the RS answers 503 with Retry-After, never a verdict on the token, when its AS is down', async () => {
+    const token = await clientCredentialsToken(as, client);
+    await as.close();
+    asClosed = true;
+    const response = await search(token);
+    expect(response.status).toBe(503);
+    expect(response.headers.get('retry-after')).toBe('5');
+    const body = (await response.json()) as { resourceType: string; issue: { code: string }[] };
+    expect(body.resourceType).toBe('OperationOutcome');
+    expect(body.issue[0]?.code).toBe('transient');
   });
 });

@@ -94,8 +94,9 @@ export class TokenValidator {
     } catch (error) {
       if (!(error instanceof AsUnavailable)) throw error;
       this.log.warn({ reason: error.message }, 'the trusted authorization server is unavailable');
-      throw new FhirError('server-error', 'exception', 'the authorization server is unavailable', {
+      throw new FhirError('unavailable', 'transient', 'the authorization server is unavailable', {
         detail: error.message,
+        headers: { 'retry-after': '5' },
       });
     }
   }
