@@ -4,7 +4,7 @@ import type { RequestingParty } from '../claims/requesting-party.js';
 import { evaluateScope } from '../policy/evaluate.js';
 import type { RequiredClaim } from '../policy/policy-shape.js';
 import { listPolicies } from '../policy/policy-store.js';
-import { chainDenied } from '../requests/access-requests.js';
+import { answeredOnChain, chainDenied } from '../requests/access-requests.js';
 import type { Permission } from '../tickets/tickets.js';
 import type { Requested } from './requested-permissions.js';
 
@@ -27,7 +27,8 @@ export type Assessment =
  * G§3.3.4, UMA-ASSESS-2, UMA-ASSESS-3: every requested (resource, scope) is evaluated against
  * the owner's policies with what Kardia knows of the requesting party. All or nothing (Part
  * 3.10): any refusal refuses the request, chosen in the order `request_denied`, `need_info`,
- * `request_submitted`. After the owner denied this chain's request, `ask` means denied (3.8).
+ * `request_submitted`. After the owner denied this chain's request, `ask` means denied; after an
+ * approval in part, what was asked and left out is dropped rather than asked again (3.8).
  */
 export async function assess(
   kardia: Kardia,
@@ -37,6 +38,7 @@ export async function assess(
   party: RequestingParty | undefined,
 ): Promise<Assessment> {
   const policies = await listPolicies(kardia, owner);
+  const answered = await answeredOnChain(kardia, chainId);
   const now = nowSeconds();
   const granted: GrantedScope[] = [];
   const missing: RequiredClaim[] = [];
@@ -47,26 +49,35 @@ export async function assess(
     const askedScopes: string[] = [];
     for (const scope of scopes) {
       const outcome = evaluateScope(policies, resource.id, scope, party, now);
-      if (outcome.kind === 'denied') denied = true;
-      else if (outcome.kind === 'need_info') {
-        needInfo = true;
-        missing.push(...outcome.missing);
-      } else if (outcome.kind === 'ask') askedScopes.push(scope);
-      else
-        granted.push({
-          resourceId: resource.id,
-          scope,
-          policyId: outcome.policyId,
-          exp: outcome.exp,
-        });
+      switch (outcome.kind) {
+        case 'denied':
+          denied = true;
+          break;
+        case 'need_info':
+          needInfo = true;
+          missing.push(...outcome.missing);
+          break;
+        case 'ask':
+          if (!answered.has(`${resource.id} ${scope}`)) askedScopes.push(scope);
+          break;
+        case 'grant':
+          granted.push({
+            resourceId: resource.id,
+            scope,
+            policyId: outcome.policyId,
+            exp: outcome.exp,
+          });
+      }
     }
-    if (askedScopes.length > 0)
+    if (askedScopes.length > 0) {
       asked.push({ resource_id: resource.id, resource_scopes: askedScopes });
+    }
   }
   if (denied) return { kind: 'denied' };
   if (needInfo) return { kind: 'need_info', missing };
   if (asked.length > 0) {
     return (await chainDenied(kardia, chainId)) ? { kind: 'denied' } : { kind: 'ask', asked };
   }
-  return { kind: 'grant', granted };
+  // What the owner left out of an approval in part is dropped; if nothing is left, refuse.
+  return granted.length > 0 ? { kind: 'grant', granted } : { kind: 'denied' };
 }

@@ -95,6 +95,26 @@ export async function chainDenied(kardia: Kardia, chainId: string): Promise<bool
   return row !== undefined;
 }
 
+/**
+ * Part 3.8, approval in part: what this chain asked in requests the owner allowed. Whatever of
+ * it still needs asking was left out of the approval, so it is dropped, not asked again.
+ */
+export async function answeredOnChain(kardia: Kardia, chainId: string): Promise<Set<string>> {
+  const rows = await kardia.store.db
+    .selectFrom('uma_access_requests')
+    .select('permissions')
+    .where('chain_id', '=', chainId)
+    .where('status', '=', 'allowed')
+    .execute();
+  const answered = new Set<string>();
+  for (const row of rows) {
+    for (const p of JSON.parse(row.permissions) as Permission[]) {
+      p.resource_scopes.forEach((scope) => answered.add(`${p.resource_id} ${scope}`));
+    }
+  }
+  return answered;
+}
+
 export async function listAccessRequests(
   kardia: Kardia,
   owner: string,
