@@ -88,3 +88,35 @@ export async function residentMb(pid: number): Promise<number> {
   const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
   return Math.round(kb / 1024);
 }
+
+/** Runs a TypeScript script of the bench to completion and answers its standard output. */
+export async function nodeScript(
+  script: string,
+  args: string[],
+  env: Record<string, string>,
+): Promise<string> {
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', script, ...args], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  return stdout;
+}
+
+/** Starts a TypeScript server script of the bench, which says 'ready' over IPC once listening. */
+export async function forkScript(
+  script: string,
+  env: Record<string, string>,
+): Promise<ChildProcess> {
+  const child = fork(new URL(`../${script}`, import.meta.url).pathname, [], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.once('message', () => resolve());
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
+  });
+  return child;
+}
