@@ -215,11 +215,12 @@ describe('the claims interaction endpoint', () => {
   });
 
   it('UMA-CG-2 HU-29 an unknown client or an unregistered claims redirect URI → 400 page, no redirect', async () => {
-    for (const params of [
+    const cases: Record<string, string>[] = [
       { client_id: 'nobody', ticket: 'x', claims_redirect_uri: CLAIMS_CALLBACK },
       { client_id: world.app.clientId, ticket: 'x', claims_redirect_uri: 'https://evil.example/' },
       { ticket: 'x' },
-    ]) {
+    ];
+    for (const params of cases) {
       const page = await arrive(params);
       expect(page.status, JSON.stringify(params)).toBe(400);
       expect(page.location).toBeNull();
