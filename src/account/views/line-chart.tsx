@@ -64,8 +64,14 @@ export function LineChart({ chart }: { chart: ChartData }) {
             </text>
           </g>
         ))}
-        {xTicks.map((t) => (
-          <text key={`x${t}`} class="axis" x={x(t)} y={HEIGHT - 8} text-anchor="middle">
+        {xTicks.map((t, i) => (
+          <text
+            key={`x${t}`}
+            class="axis"
+            x={x(t)}
+            y={HEIGHT - 8}
+            text-anchor={i === 0 ? 'start' : i === xTicks.length - 1 ? 'end' : 'middle'}
+          >
             {dayLabel(new Date(t))}
           </text>
         ))}
