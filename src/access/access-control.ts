@@ -12,8 +12,10 @@ import { AuditWriter } from './audit/audit-writer.js';
 import { parseScopes } from './scopes/grammar.js';
 import { decideScope } from './scopes/record-scope.js';
 import { bearerToken } from './token/bearer.js';
+import { FhirError } from '../fhir/outcome.js';
 import { insufficientScope, missingToken } from './token/challenge.js';
 import type { AccessTokenClaims, TokenValidator } from './token/validate.js';
+import type { UmaGate } from './uma/uma-gate.js';
 
 /** What the RS needs to know about its records, from the FHIR core's repository. */
 export interface RecordDirectory {
@@ -44,6 +46,8 @@ export class ScopeAccessControl implements FhirAccessControl {
       realm: string;
       validator: TokenValidator;
       directory: RecordDirectory;
+      /** UMA at this RS (src/access/uma), when it is configured: tickets and RPTs. */
+      uma?: UmaGate;
     },
   ) {
     this.auditLog = new AuditWriter(options.store);
@@ -53,13 +57,18 @@ export class ScopeAccessControl implements FhirAccessControl {
     credentials: FhirRequestCredentials,
     interaction: FhirInteraction,
   ): Promise<FhirCaller> {
-    const { realm, validator, directory } = this.options;
+    const { realm, directory, uma } = this.options;
     // FHIR R4 http.html#capabilities: the CapabilityStatement is public; it touches no record.
     if (interaction.kind === 'capabilities') return { read: NOTHING, write: NOTHING, audit: {} };
     const token = bearerToken(credentials, realm);
-    if (token === undefined) throw missingToken(realm);
+    if (token === undefined) {
+      const refusal = missingToken(realm);
+      throw (await uma?.challenge(credentials, interaction, refusal)) ?? refusal;
+    }
 
-    const claims = await validator.validate(token);
+    const claims = await this.validate(token, credentials, interaction);
+    const rptCaller = await this.rptCaller(token, claims, credentials, interaction);
+    if (rptCaller) return rptCaller;
     const scopes = parseScopes(claims.scope);
     const user = userOf(claims);
     const usesUserScopes = scopes.grants.some((grant) => grant.permission === 'user');
@@ -95,6 +104,45 @@ export class ScopeAccessControl implements FhirAccessControl {
   async audit(event: FhirAuditEvent): Promise<void> {
     const caller = event.caller ?? this.refused.get(event.interaction);
     await this.auditLog.record(event, caller);
+    this.options.uma?.afterWrite(event);
+  }
+
+  /** UMA-RS-3: on a record connected to UMA, an invalid or expired token is treated like none. */
+  private async validate(
+    token: string,
+    credentials: FhirRequestCredentials,
+    interaction: FhirInteraction,
+  ): Promise<AccessTokenClaims> {
+    try {
+      return await this.options.validator.validate(token);
+    } catch (error) {
+      const { uma } = this.options;
+      if (!uma || !(error instanceof FhirError) || error.status !== 401) throw error;
+      throw (await uma.challenge(credentials, interaction, error)) ?? error;
+    }
+  }
+
+  /** An RPT's caller (src/access/uma); a refusal is still audited with who was refused. */
+  private async rptCaller(
+    token: string,
+    claims: AccessTokenClaims,
+    credentials: FhirRequestCredentials,
+    interaction: FhirInteraction,
+  ): Promise<FhirCaller | undefined> {
+    const { uma } = this.options;
+    if (!uma) return undefined;
+    try {
+      return await uma.authorizeRpt(token, claims, credentials, interaction);
+    } catch (error) {
+      const audit: CallerAudit = {
+        sub: claims.sub,
+        client_id: claims.clientId,
+        token_id: claims.jti,
+        via: 'uma',
+      };
+      this.refused.set(interaction, { read: NOTHING, write: NOTHING, audit });
+      throw error;
+    }
   }
 }
 

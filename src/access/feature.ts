@@ -15,6 +15,7 @@ import { registerSmartConfiguration } from './smart/smart-configuration.js';
 import { Introspector } from './token/introspection.js';
 import { TrustedAs } from './token/trusted-as.js';
 import { TokenValidator } from './token/validate.js';
+import { createUmaResourceServer, type UmaResourceServer } from './uma/uma-rs.js';
 import type { Bundle } from '@medplum/fhirtypes';
 
 /** Everything the RS side of access enforcement offers the rest of Kardia. */
@@ -23,6 +24,8 @@ export interface KardiaAccess {
   control: ScopeAccessControl;
   /** The AS this RS trusts, reached over HTTP. */
   as: TrustedAs;
+  /** UMA at this RS (src/access/uma), when configured: connected records, tickets, RPTs. */
+  uma: UmaResourceServer | undefined;
   /** Tells the AS which Patient an account owns here, for `launch/patient`. */
   announceOwner(sub: string, patientId: string): Promise<boolean>;
   /** Reports record owners to the AS: all at start, then the new ones every half minute. */
@@ -59,7 +62,19 @@ async function createAccess(kardia: Kardia): Promise<KardiaAccess> {
     compartmentsOf: (sub: string) => patientsOwnedBy(kardia.store.db, sub),
     isCompartmentType,
   };
-  const control = new ScopeAccessControl({ store: kardia.store, realm, validator, directory });
+  const uma = await createUmaResourceServer(kardia, {
+    validator,
+    introspector,
+    realm,
+    asIssuer: as.issuer,
+  });
+  const control = new ScopeAccessControl({
+    store: kardia.store,
+    realm,
+    validator,
+    directory,
+    ...(uma ? { uma: uma.gate } : {}),
+  });
   const auditOfOwner = async (sub: string, query?: AuditQuery) =>
     listAudit(kardia.store, await patientsOwnedBy(kardia.store.db, sub), query);
   const announce = (sub: string, patientId: string) =>
@@ -67,6 +82,7 @@ async function createAccess(kardia: Kardia): Promise<KardiaAccess> {
   return {
     control,
     as,
+    uma,
     announceOwner: announce,
     ownerSync: new OwnerSync(kardia.store, announce, kardia.log),
     auditOfOwner,
@@ -85,6 +101,7 @@ export async function registerAccess(app: FastifyInstance, kardia: Kardia): Prom
     issuer: access.as.issuer,
     fhirBase: kardia.urls.fhir,
   });
+  access.uma?.register(app);
   // The AS is reachable over HTTP only once this server (in one-process mode) is listening.
   app.addHook('onListen', async () => access.ownerSync.start());
   app.addHook('onClose', async () => access.ownerSync.stop());

@@ -47,6 +47,15 @@ export const settingsSchema = z.object({
    * ES256; `kid` recommended), whose public half was given to `kardia resource-server add`.
    */
   rsKeyFile: z.string().min(1).optional(),
+  /**
+   * UMA at the RS (heart-uma2.md 3.1), split mode: the client_id of the FHIR server's own OAuth
+   * client at the AS, registered with `kardia client add --grant authorization_code --refresh
+   * --scope uma_protection --redirect-uri <this issuer>/fhir/uma/callback`. Without it a split RS
+   * serves OAuth only; in one-process mode Kardia registers this client itself at first start.
+   */
+  rsUmaClientId: z.string().min(1).max(200).optional(),
+  /** With `rsUmaClientId`: its private JWK file; defaults to `rsKeyFile`. */
+  rsUmaKeyFile: z.string().min(1).optional(),
   /** Log level: fatal, error, warn, info, debug, trace or silent. */
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 

@@ -56,6 +56,13 @@ export interface FhirRequestCredentials {
   accessTokenParameter: string | undefined;
   method: string;
   path: string;
+  /**
+   * The query parameters and body text, so that the access control can tell from the request
+   * itself whose record it concerns (UMA grant §3.2: a `patient` parameter, a created resource's
+   * subject). Bundle entries are authorized with the Bundle's own request.
+   */
+  query?: [string, string][];
+  body?: string;
 }
 
 export interface FhirAccessControl {

@@ -5,6 +5,7 @@ import * as fhir from './migrations/002-fhir.js';
 import * as access from './migrations/003-access.js';
 import * as oidc from './migrations/004-oidc.js';
 import * as uma from './migrations/005-uma.js';
+import * as rsUma from './migrations/006-rs-uma.js';
 
 /**
  * Migrations live in code, in order. Each feature that owns tables adds its file here; the
@@ -16,6 +17,7 @@ const migrations: Record<string, Migration> = {
   '003-access': access,
   '004-oidc': oidc,
   '005-uma': uma,
+  '006-rs-uma': rsUma,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

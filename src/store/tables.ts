@@ -294,6 +294,46 @@ export interface UmaRptPermissionTable {
   policy_id: string;
 }
 
+/** RS side (src/access/uma): the FHIR server's own OAuth client for PATs, one-process mode. */
+export interface RsUmaClientTable {
+  as_issuer: string;
+  client_id: string;
+  private_jwk: string;
+  created_at: number;
+}
+
+/** RS side: an owner's PAT and refresh token, sealed; `version` guards concurrent refreshes. */
+export interface RsUmaLinkTable {
+  owner_sub: string;
+  pat_sealed: string;
+  pat_exp: number;
+  refresh_sealed: string | null;
+  refresh_exp: number | null;
+  version: number;
+  lease_until: number | null;
+  linked_at: number;
+  updated_at: number;
+}
+
+/** RS side: a connect flow waiting for its callback. */
+export interface RsUmaPendingTable {
+  state_hash: string;
+  browser_hash: string;
+  verifier_sealed: string;
+  expires_at: number;
+}
+
+/** RS side: a UMA resource the RS registered for one record (`*`) or one record and type. */
+export interface RsUmaResourceTable {
+  patient_id: string;
+  fhir_type: string;
+  owner_sub: string;
+  resource_id: string;
+  scopes: string;
+  policy_uri: string | null;
+  registered_at: number;
+}
+
 export interface Database extends FhirTables {
   users: UserTable;
   login_sessions: LoginSessionTable;
@@ -320,4 +360,8 @@ export interface Database extends FhirTables {
   uma_access_requests: UmaAccessRequestTable;
   uma_rpt_grants: UmaRptGrantTable;
   uma_rpt_permissions: UmaRptPermissionTable;
+  rs_uma_client: RsUmaClientTable;
+  rs_uma_links: RsUmaLinkTable;
+  rs_uma_pending: RsUmaPendingTable;
+  rs_uma_resources: RsUmaResourceTable;
 }

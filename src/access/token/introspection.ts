@@ -25,6 +25,8 @@ interface Answer {
   sentAt: number;
   /** Token expiry, seconds: an entry is useless after it. */
   exp: number;
+  /** An RPT's `permissions` as the AS described them (UMA federated authorization §5.1.1). */
+  permissions?: unknown[];
 }
 
 interface Entry {
@@ -61,6 +63,15 @@ export class Introspector {
     return answer.active;
   }
 
+  /**
+   * The `permissions` of the latest answer about a token, when it was an RPT: read right after
+   * `isActive`, so it is as fresh as the answer that let the token through.
+   */
+  permissions(jti: string): unknown[] | undefined {
+    const answer = this.entries.get(jti)?.answer;
+    return answer?.active ? answer.permissions : undefined;
+  }
+
   private track(jti: string): Entry {
     if (this.entries.size >= MAX_ENTRIES) this.prune();
     const entry: Entry = {};
@@ -88,13 +99,14 @@ export class Introspector {
       token_type_hint: 'access_token',
     });
     if (!response.ok) throw new AsUnavailable(`introspection answered ${response.status}`);
-    let body: { active?: unknown };
+    let body: { active?: unknown; permissions?: unknown };
     try {
-      body = (await response.json()) as { active?: unknown };
+      body = (await response.json()) as { active?: unknown; permissions?: unknown };
     } catch {
       throw new AsUnavailable('introspection answered no JSON');
     }
     // RFC 7662 §2.2: anything but `active: true` means the token must not be honoured.
-    return { active: body.active === true, sentAt, exp };
+    const permissions = Array.isArray(body.permissions) ? (body.permissions as unknown[]) : undefined;
+    return { active: body.active === true, sentAt, exp, ...(permissions ? { permissions } : {}) };
   }
 }

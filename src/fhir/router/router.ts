@@ -129,6 +129,8 @@ export class FhirRouter {
         accessTokenParameter: accessTokenParameter(request),
         method: request.method,
         path: request.fullPath,
+        query: request.query,
+        body: request.body,
       },
       interaction,
     );
