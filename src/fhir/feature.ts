@@ -13,6 +13,8 @@ export interface FhirFeatureOptions {
    * OPEN_SCOPE. Only the FHIR core's own tests and the benchmark baseline run it that way.
    */
   accessControl?: (kardia: Kardia) => FhirAccessControl | Promise<FhirAccessControl>;
+  /** The CapabilityStatement's `rest.security.description`, from the access layer (HFU-8). */
+  securityDescription?: (kardia: Kardia) => Promise<string | undefined>;
 }
 
 const routers = new WeakMap<Kardia, FhirRouter>();
@@ -43,6 +45,7 @@ export function fhirFeature(options: FhirFeatureOptions = {}) {
           introspect: as.introspection,
           revoke: as.revocation,
         },
+        securityDescription: await options.securityDescription?.(kardia),
       },
       accessControl: options.accessControl ? await options.accessControl(kardia) : undefined,
     });

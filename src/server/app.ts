@@ -98,6 +98,9 @@ const features: Feature[] = [
   {
     name: 'FHIR server',
     roles: ['rs'],
-    register: fhirFeature({ accessControl: async (kardia) => (await accessFor(kardia)).control }),
+    register: fhirFeature({
+      accessControl: async (kardia) => (await accessFor(kardia)).control,
+      securityDescription: async (kardia) => (await accessFor(kardia)).uma?.description,
+    }),
   },
 ];

@@ -115,8 +115,13 @@ export class UmaGate {
     const { realm } = this.options;
     const audience = decodeJwt(token).aud;
     const audiences = Array.isArray(audience) ? audience : [audience];
-    if (!audiences.includes(this.options.clientId)) {
-      const refusal = invalidToken(realm, 'RPT aud lacks this RS');
+    // HU-42: an RPT travels in the Authorization header only (G§3.5), never in a URL or form.
+    const misplaced = credentials.accessTokenParameter !== undefined;
+    if (misplaced || !audiences.includes(this.options.clientId)) {
+      const refusal = invalidToken(
+        realm,
+        misplaced ? 'RPT sent as a parameter' : 'RPT aud lacks this RS',
+      );
       throw (await this.challenge(credentials, interaction, refusal)) ?? refusal;
     }
 

@@ -8,6 +8,7 @@ import { loadPatClient } from './pat-client.js';
 import { PatLinks } from './pat-links.js';
 import { RecordSync } from './record-sync.js';
 import { Registrations } from './registrations.js';
+import { UMA_PATTERN_TEXT } from './resource-table.js';
 import { UmaGate } from './uma-gate.js';
 
 /** The RS side of UMA 2.0, assembled: what src/access/feature.ts plugs in. */
@@ -16,6 +17,8 @@ export interface UmaResourceServer {
   links: PatLinks;
   registrations: Registrations;
   sync: RecordSync;
+  /** HFU-8: which resource and scope each FHIR interaction needs, for the CapabilityStatement. */
+  description: string;
   /** The connect pages, and the record sync from the moment the server listens. */
   register(app: FastifyInstance): void;
 }
@@ -61,6 +64,7 @@ export async function createUmaResourceServer(
     links,
     registrations,
     sync,
+    description: UMA_PATTERN_TEXT,
     register(app) {
       registerConnectEndpoints(app, {
         store: kardia.store,

@@ -15,6 +15,8 @@ export interface CapabilityOptions {
   version: string;
   /** Authorization server endpoints for the `oauth-uris` extension (FHIR-35). */
   oauth: Partial<Record<'authorize' | 'token' | 'register' | 'introspect' | 'revoke', string>>;
+  /** `rest.security.description`: how the RS's UMA tickets map interactions (HFU-8). */
+  securityDescription?: string;
 }
 
 /**
@@ -57,6 +59,7 @@ export function capabilityStatement(options: CapabilityOptions): CapabilityState
 function security(options: CapabilityOptions) {
   return {
     cors: true,
+    ...(options.securityDescription ? { description: options.securityDescription } : {}),
     service: [
       {
         coding: [
