@@ -343,7 +343,8 @@ describe('RPT introspection and refresh', () => {
     expect((await introspectWithPat(server, pat, rpt)).status).toBe(200);
     expect((await introspect(server, introspector, rpt)).body.active).toBe(true);
     const notPat = await introspectWithPat(server, rpt, rpt);
-    expect(notPat.status).toBe(403);
+    expect(notPat.status).toBe(401);
+    expect(notPat.body.error).toBe('invalid_client');
   });
 
   it('UMA-INTRO-2 HU-22 an active RPT: permissions with resource_id and resource_scopes, no scope', async () => {

@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { introspectionHooks } from '../../oauth/endpoints/introspect.js';
+import { invalidClient, OAuthError } from '../../oauth/errors.js';
 import type { Kardia } from '../../server/context.js';
 import { nowSeconds } from '../../util/time.js';
 import type { RptPermission } from '../grant/rpt.js';
@@ -9,12 +10,20 @@ import { authenticatePat, type ProtectionCaller } from './authenticate-pat.js';
 /**
  * F§5, UMA-INTRO-1, HU-21: the RS may introspect with its PAT. UMA-INTRO-5 (Kardia, F§8): it
  * then sees only the permissions on resources of that PAT's owner that it registered itself, and
- * only those not yet expired; an RPT with none left is `{"active":false}`. Ordinary access
+ * only those not yet expired; an RPT with none left is `{"active":false}`. A bearer token that is
+ * not a live PAT fails like any client authentication (401 `invalid_client`). Ordinary access
  * tokens get the plain RFC 7662 answer (UMA-INTRO-4).
  */
 export function installPatIntrospection(): void {
   introspectionHooks.bearerCaller = async (kardia: Kardia, request: FastifyRequest) => {
-    const caller = await authenticatePat(kardia, request);
+    let caller: ProtectionCaller;
+    try {
+      caller = await authenticatePat(kardia, request);
+    } catch (error) {
+      // HEART OAuth §3.2.2 (OA-IN-3): any other bearer token is a failed client authentication.
+      if (error instanceof OAuthError) throw invalidClient(`bearer is not a PAT: ${error.code}`);
+      throw error;
+    }
     return (answer) => narrowForPat(kardia, caller, answer);
   };
 }
