@@ -1,10 +1,13 @@
 import type { Kardia } from '../server/context.js';
 import { DEMO_OWNER } from './accounts.js';
 import { type DemoOutcome, demoEnabled, seedDemo } from './seed.js';
+import { DEMO_LIVE_STEPS } from './steps.js';
 
 export interface DemoAtStart {
   /** Prints the demo accounts once the server listens. */
   announce(): void;
+  /** Runs the parts of the demo that need the listening server (DEMO_LIVE_STEPS). */
+  afterListen(): Promise<void>;
 }
 
 /**
@@ -24,6 +27,14 @@ export async function prepareDemo(kardia: Kardia): Promise<DemoAtStart | undefin
     'demo accounts with well-known passwords are active (KARDIA_DEMO=false turns them off)',
   );
   return {
+    afterListen: async () => {
+      if (outcome.status !== 'seeded') return;
+      try {
+        for (const step of DEMO_LIVE_STEPS) await step(kardia);
+      } catch (error) {
+        kardia.log.warn({ reason: (error as Error).message }, 'demo history not made');
+      }
+    },
     announce: () => {
       process.stderr.write(demoBanner(outcome, kardia.urls.account, kardia.settings.host));
     },

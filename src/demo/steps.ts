@@ -1,5 +1,6 @@
 import type { Kardia } from '../server/context.js';
 import type { UserTable } from '../store/tables.js';
+import { demoHistory } from './history.js';
 
 /** What the demo has made so far, for the steps that build on it. */
 export interface DemoState {
@@ -18,3 +19,9 @@ export type DemoStep = (kardia: Kardia, state: DemoState) => Promise<void>;
  * made through the same functions the running server uses.
  */
 export const DEMO_STEPS: DemoStep[] = [];
+
+/**
+ * Parts of the demo that need the running server (real requests over HTTP), run once it listens
+ * on the start that seeded the demo: the dashboard's history of accesses (history.ts).
+ */
+export const DEMO_LIVE_STEPS: ((kardia: Kardia) => Promise<void>)[] = [demoHistory];

@@ -36,6 +36,7 @@ export function registerServe(program: Command): void {
         },
         'kardia is serving',
       );
+      await demo?.afterListen();
       demo?.announce();
     });
 }
