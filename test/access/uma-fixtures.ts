@@ -67,10 +67,13 @@ export async function connectRecord(
   for (let step = 0; step < 12; step++) {
     if (response.status >= 300 && response.status < 400) {
       const target = new URL(response.headers.get('location') ?? '', as.url);
-      response = await agent.get(target.href);
       if (target.pathname === '/fhir/uma/callback') {
-        return { response, authorizeUrl: start, agent, callback: target.href };
+        // The RS's public issuer may be a name only a proxy would serve: reach its socket.
+        const callback = `${rs.url}${target.pathname}${target.search}`;
+        response = await agent.get(callback);
+        return { response, authorizeUrl: start, agent, callback };
       }
+      response = await agent.get(target.href);
       continue;
     }
     const html = await response.text();
