@@ -24,6 +24,8 @@ function installHooks(): void {
   revocationHooks.opaqueToken = async (kardia, clientId, token) => {
     await revokePct(kardia, token, clientId);
   };
+  // Limitation: uma_rpt_grants and uma_rpt_permissions rows are kept, since a refresh chain
+  // can outlive any fixed time; purging them would take a sweep for grants with no live token.
   // Tickets stay an hour past expiry so a late replay is still recognised (UMA-TKT-5).
   PURGE_RULES.push(
     { table: 'uma_tickets', key: ['ticket_hash'], column: 'expires_at', keepFor: 3600 },

@@ -106,6 +106,8 @@ export async function issueRpt(kardia: Kardia, input: RptInput): Promise<TokenRe
     audience: [ticket.rsClientId, ...(await tokenAudience(kardia))],
   };
   const rpt = await issueToken(kardia, { ...common, kind: 'rpt', ttl });
+  // Limitation: the refresh grant keeps every permission; a `scope` parameter there cannot narrow
+  // an RPT (UMA-REF-1 MAY), it is refused as invalid_scope. Narrowing would need per-scope rows.
   const refresh = client.grantTypes.includes('refresh_token')
     ? await issueToken(kardia, {
         ...common,
