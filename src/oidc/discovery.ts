@@ -1,3 +1,4 @@
+import { responseModes } from '../oauth/authorize/check-response-type.js';
 import { extendMetadata } from '../oauth/endpoints/discovery.js';
 import type { Kardia } from '../server/context.js';
 import { SUPPORTED_CLAIMS } from './claims.js';
@@ -18,6 +19,8 @@ export function openIdProviderMetadata(kardia: Kardia): Record<string, unknown> 
   return {
     userinfo_endpoint: kardia.urls.userinfo,
     end_session_endpoint: kardia.urls.endSession,
+    // HEART OIDC "Kardia's choices": `id_token token` and `id_token` once /authorize answers them.
+    response_types_supported: Object.keys(responseModes),
     subject_types_supported: ['public', 'pairwise'],
     id_token_signing_alg_values_supported: [...ID_TOKEN_SIGNING_ALGORITHMS],
     id_token_encryption_alg_values_supported: encryptionAlgs,

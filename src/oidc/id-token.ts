@@ -22,6 +22,21 @@ export interface Authentication {
   amr?: string[] | undefined;
 }
 
+/**
+ * The Authentication an authorization request settled, from the values its checks left in
+ * `extra` (checkOpenIdRequest, checkReauthentication): in a code row, or still on the request.
+ */
+export function authenticationFrom(sub: string, extra: Record<string, unknown>): Authentication {
+  return {
+    sub,
+    nonce: typeof extra.nonce === 'string' ? extra.nonce : undefined,
+    authTime: typeof extra.auth_time === 'number' ? extra.auth_time : undefined,
+    vot: typeof extra.vot === 'string' ? extra.vot : undefined,
+    acr: typeof extra.acr === 'string' ? extra.acr : undefined,
+    amr: Array.isArray(extra.amr) ? extra.amr.filter((v) => typeof v === 'string') : undefined,
+  };
+}
+
 export interface IdTokenInput extends Authentication {
   client: Client;
   /** Issued alongside: `at_hash` (OIDC Core §3.3.2.11). */

@@ -1,7 +1,7 @@
 import type { CodeRedemption } from '../oauth/grants/authorization-code.js';
 import type { TokenResponse } from '../oauth/grants/grant.js';
 import { parseScope } from '../oauth/scopes.js';
-import { issueIdToken } from './id-token.js';
+import { authenticationFrom, issueIdToken } from './id-token.js';
 
 /**
  * OIDC Core §3.1.3.3: the token response to a code issued for `openid` carries an ID token,
@@ -12,14 +12,12 @@ export async function addIdToken(redemption: CodeRedemption, response: TokenResp
   const { code, client, context } = redemption;
   const extra = code.extra;
   if (extra.openid !== true || !parseScope(code.scope).includes('openid')) return;
+  const authentication = authenticationFrom(code.sub, extra);
   response.id_token = await issueIdToken(context.kardia, {
+    ...authentication,
     client,
-    sub: code.sub,
     nonce: code.nonce,
-    authTime: typeof extra.auth_time === 'number' ? extra.auth_time : code.auth_time,
-    vot: typeof extra.vot === 'string' ? extra.vot : undefined,
-    acr: typeof extra.acr === 'string' ? extra.acr : undefined,
-    amr: Array.isArray(extra.amr) ? extra.amr.filter((v) => typeof v === 'string') : undefined,
+    authTime: authentication.authTime ?? code.auth_time,
     accessToken: response.access_token,
   });
 }

@@ -279,8 +279,14 @@ describe('clients', () => {
       `${SPA_CB}#`,
       'unauthorized_client',
     );
+    // `id_token` is an implicit type (test/oidc/implicit.test.ts): a code client may not use it.
     expectErrorRedirect(
       await agent.get(authorizeUrl(codeRequest({ response_type: 'id_token' }))),
+      `${WEB_CB}?`,
+      'unauthorized_client',
+    );
+    expectErrorRedirect(
+      await agent.get(authorizeUrl(codeRequest({ response_type: 'code id_token' }))),
       WEB_CB,
       'unsupported_response_type',
     );

@@ -20,7 +20,5 @@ export async function checkClient(context: AuthorizationContext): Promise<void> 
   }
   context.client = client;
   // Errors before the response type is read go back the way this client's answers would.
-  const implicitOnly =
-    client.responseTypes.includes('token') && !client.responseTypes.includes('code');
-  context.responseMode = implicitOnly ? 'fragment' : 'query';
+  context.responseMode = client.grantTypes.includes('implicit') ? 'fragment' : 'query';
 }

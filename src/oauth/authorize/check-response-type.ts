@@ -1,4 +1,5 @@
 import { OAuthError } from '../errors.js';
+import { canonicalResponseType } from '../registration/grant-set.js';
 import {
   type AuthorizationContext,
   clientOf,
@@ -20,8 +21,9 @@ export const responseModes: Record<string, ResponseMode> = {
  * response type it registered (OA-AZ-9): a code client sending `token` is `unauthorized_client`.
  */
 export function checkResponseType(context: AuthorizationContext): void {
-  const responseType = context.params.response_type;
-  if (!responseType) throw invalidRequest('response_type is required');
+  const raw = context.params.response_type;
+  if (!raw) throw invalidRequest('response_type is required');
+  const responseType = canonicalResponseType(raw);
   const mode = responseModes[responseType];
   if (!mode) {
     throw new OAuthError('unsupported_response_type', 'this response_type is not supported');

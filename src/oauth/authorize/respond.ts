@@ -22,7 +22,8 @@ export async function authorizationResponse(context: AuthorizationContext): Prom
   if (!responder || !context.redirectUri) throw new Error('no responder for this request');
   const response = await responder(context);
   for (const extend of authorizeResponseExtensions) await extend(context, response);
-  if (context.grant && context.responseType === 'token') {
+  // A code's grant is marked used when the code is redeemed; every other type is used now.
+  if (context.grant && context.responseType !== 'code') {
     await touchGrant(context.kardia, context.grant.id);
   }
   return redirectLocation(context.redirectUri, context.responseMode, {

@@ -9,6 +9,7 @@ import { registeredEncryption } from '../client-encryption.js';
 import { readIdTokenHint } from '../id-token-hint.js';
 import { parseMaxAge, parsePrompt } from '../prompt.js';
 import { chooseVector, parseVtr } from '../vectors-of-trust.js';
+import { idTokenInRedirect } from './check-id-token-request.js';
 import { openIdRequest } from './state.js';
 
 const MAX_NONCE = 255;
@@ -40,7 +41,7 @@ export async function checkOpenIdRequest(context: AuthorizationContext): Promise
   found.maxAge = parseMaxAge(params.max_age, client.metadata.default_max_age);
   if (params.vtr !== undefined) {
     found.vtr = parseVtr(params.vtr);
-    const best = { credentialAge: 0, delivery: 'back' as const, encrypted: encrypts(context) };
+    const best = { credentialAge: 0, delivery: delivery(context), encrypted: encrypts(context) };
     if (chooseVector(found.vtr, best) === 'unmet') {
       throw new OAuthError(
         'unmet_authentication_requirements',
@@ -70,3 +71,10 @@ export async function checkOpenIdRequest(context: AuthorizationContext): Promise
 /** Whether the ID token will be encrypted to the client (the `Ad` vector value). */
 export const encrypts = (context: AuthorizationContext): boolean =>
   registeredEncryption(clientOf(context), 'id_token') !== undefined;
+
+/**
+ * How the ID token reaches the client, for the `A` vector value: in the redirect for the
+ * implicit response types that carry one (OIDC Core §3.2.2.5), else from the token endpoint.
+ */
+export const delivery = (context: AuthorizationContext): 'front' | 'back' =>
+  idTokenInRedirect(context) ? 'front' : 'back';

@@ -4,7 +4,7 @@ import { nowSeconds } from '../../util/time.js';
 import { chooseAcr } from '../authentication-context.js';
 import { subjectFor } from '../pairwise.js';
 import { chooseVector } from '../vectors-of-trust.js';
-import { encrypts } from './check-openid-request.js';
+import { delivery, encrypts } from './check-openid-request.js';
 import { loginDoneSinceRequested, markLoginRequested } from './login-marker.js';
 import { openIdRequest } from './state.js';
 
@@ -47,7 +47,7 @@ export async function checkReauthentication(context: AuthorizationContext): Prom
   if (found.vtr) {
     const achievement = {
       credentialAge: now - session.authTime,
-      delivery: 'back' as const,
+      delivery: delivery(context),
       encrypted: encrypts(context),
     };
     const choice = chooseVector(found.vtr, achievement);
