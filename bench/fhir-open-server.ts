@@ -8,7 +8,7 @@ import { fhirRouterOf } from '../src/fhir/feature.js';
 import { buildServer, createKardia } from '../src/server/app.js';
 import { createLogger } from '../src/server/logger.js';
 
-const settings = loadSettings({ roles: ['rs'], logLevel: 'warn' });
+const settings = loadSettings({ logLevel: 'warn' });
 const kardia = await createKardia(settings, { logger: createLogger('warn', process.stderr) });
 const app = await buildServer(kardia);
 fhirRouterOf(kardia)?.setAccessControl(undefined);
