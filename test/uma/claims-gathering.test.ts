@@ -246,7 +246,7 @@ describe('the claims interaction endpoint', () => {
 });
 
 describe('persisted claims tokens', () => {
-  it('UMA-CG-8 UMA-PCT-5 HU-35 "remember me" → the grant returns an opaque PCT; without it, none', async () => {
+  it('UMA-CG-8 UMA-PCT-5 UMA-TOK-3 HU-35 "remember me" → the grant returns an opaque PCT; without it, none', async () => {
     const resourceId = await sharedWithBob();
     const plain = await gather(world, (await needInfoTicket(resourceId)).ticket);
     const withoutPct = await world.uma.grant(plain.params.ticket ?? '');
