@@ -49,7 +49,11 @@ export class RecordSync {
     return pass;
   }
 
-  /** Every connected owner, one after the other, after refreshing PATs that end soon. */
+  /**
+   * Every connected owner, one after the other, after refreshing PATs that end soon.
+   * Limitation: each pass reads every connected record's types; with many thousands of records
+   * it would take a change feed from the FHIR repository instead of a full pass.
+   */
   sweep(): Promise<void> {
     this.sweeping ??= (async () => {
       try {

@@ -48,6 +48,8 @@ export async function targetPatients(
 /**
  * Whether the request's own URL is this interaction: a Bundle's entries are authorized with the
  * Bundle's request (`POST [base]`), whose query and body say nothing about the entry.
+ * Limitation: so an entry never yields a ticket; under an RPT it is judged by the permissions
+ * alone, and without one the Bundle meets the plain Bearer challenge.
  */
 function addressesItself(credentials: FhirRequestCredentials, interaction: FhirInteraction) {
   const segments = credentials.path.split('?')[0]?.split('/').filter(Boolean) ?? [];

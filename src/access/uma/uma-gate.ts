@@ -202,7 +202,11 @@ function umaChallenge(asIssuer: string, ticket: string, refusal: FhirError): Fhi
   });
 }
 
-/** UMA-RS-5: the one owner of the records a request names, or undefined (none, or several). */
+/**
+ * UMA-RS-5: the one owner of the records a request names, or undefined (none, or several).
+ * Limitation: a search naming records of two owners gets no ticket (a ticket is for one owner's
+ * PAT); it would take one challenge per owner, which UMA grant §3.2 does not provide for.
+ */
 async function soleOwner(db: Db, patients: readonly string[]): Promise<string | undefined> {
   let owner: string | undefined;
   for (const patientId of patients) {
