@@ -47,7 +47,7 @@ interface Probe {
   method: string;
   path: string;
   headers?: Record<string, string>;
-  body?: string | Uint8Array;
+  body?: string;
 }
 
 function probes(): Probe[] {

@@ -106,7 +106,9 @@ export class Introspector {
       throw new AsUnavailable('introspection answered no JSON');
     }
     // RFC 7662 §2.2: anything but `active: true` means the token must not be honoured.
-    const permissions = Array.isArray(body.permissions) ? (body.permissions as unknown[]) : undefined;
+    const permissions = Array.isArray(body.permissions)
+      ? (body.permissions as unknown[])
+      : undefined;
     return { active: body.active === true, sentAt, exp, ...(permissions ? { permissions } : {}) };
   }
 }
