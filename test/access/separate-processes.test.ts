@@ -24,6 +24,7 @@ let rsProcess: ChildProcess;
 let rsUrl: string;
 let client: TestClient;
 let asClosed = false;
+let rsClientId: string;
 const dir = mkdtempSync(join(tmpdir(), 'kardia-rs-process-'));
 
 async function waitUntilServing(url: string): Promise<void> {
@@ -48,6 +49,7 @@ beforeAll(async () => {
     jwks: keys.jwks,
     resource: `${rsIssuer}/fhir`,
   });
+  rsClientId = registration.clientId;
   const keyFile = join(dir, 'rs-key.json');
   const jwk = { ...(await exportJWK(keys.privateKey)), kid: keys.publicJwk.kid, alg: 'RS256' };
   writeFileSync(keyFile, JSON.stringify(jwk));
@@ -126,7 +128,29 @@ describe('AS and RS as separate processes', () => {
     }
   });
 
-  // Last: it stops the AS.
+  it('OIDC-RP-6 the RS caches the AS discovery document instead of fetching it each time', async () => {
+    const fetches = (path: string) => as.logs.filter((l) => l.includes(`"path":"${path}`)).length;
+    const discoveryFetches = () => fetches('/.well-known/');
+    const before = discoveryFetches();
+    const introspections = fetches('/introspect');
+    for (let i = 0; i < 20; i++) {
+      expect((await search(await clientCredentialsToken(as, client))).status).toBe(200);
+    }
+    expect(discoveryFetches() - before).toBe(0);
+    // The log does see the RS's calls: each new token was introspected.
+    expect(fetches('/introspect') - introspections).toBeGreaterThanOrEqual(20);
+  });
+
+  it('OA-TK-7 the RS signs a fresh assertion, with its own jti, for every call to the AS', async () => {
+    const rows = await as.kardia.store.db
+      .selectFrom('assertion_jtis')
+      .select('jti')
+      .where('client_id', '=', rsClientId)
+      .execute();
+    expect(rows.length).toBeGreaterThanOrEqual(20);
+    expect(new Set(rows.map((r) => r.jti)).size).toBe(rows.length);
+  });
+
   it('the RS answers 503 with Retry-After, never a verdict on the token, when its AS is down', async () => {
     const token = await clientCredentialsToken(as, client);
     await as.close();

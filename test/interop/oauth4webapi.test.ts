@@ -92,4 +92,14 @@ describe('oauth4webapi', () => {
     await oauth.processRevocationResponse(revoked);
     expect(await introspect()).toEqual({ active: false });
   });
+
+  it('OA-JW-8 access tokens are signed JWS, never encrypted: Kardia offers no JWE access tokens', async () => {
+    const { access_token } = await clientCredentials();
+    expect(access_token.split('.')).toHaveLength(3);
+    const header = JSON.parse(
+      Buffer.from(access_token.split('.')[0] ?? '', 'base64url').toString(),
+    ) as Record<string, unknown>;
+    expect(header.alg).toBe('RS256');
+    expect(header).not.toHaveProperty('enc');
+  });
 });

@@ -55,7 +55,7 @@ const validClaims = () => ({
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 describe('private_key_jwt at /token', () => {
-  it('OA-TK-1 a valid assertion gets 200 with no-store; secret, Basic and none get 401', async () => {
+  it('OA-TK-1 OA-CA-1 a valid assertion gets 200 with no-store; secret, Basic and none get 401', async () => {
     const ok = await withAssertion(await clientAssertion(client, tokenUrl));
     expect(ok.status).toBe(200);
     expectNoStore(ok.headers);

@@ -91,7 +91,7 @@ function expectInvalidGrant(response: { status: number; body: Record<string, unk
 }
 
 describe('redeeming a code', () => {
-  it('OA-FC-3 requires the client assertion of a confidential client', async () => {
+  it('OA-FC-3 OA-CA-1 requires the client assertion of a confidential client', async () => {
     const code = await getCode(web.clientId, WEB_CB);
     const response = await postForm(`${server.url}/token`, {
       grant_type: 'authorization_code',

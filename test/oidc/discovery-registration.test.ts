@@ -33,7 +33,7 @@ afterAll(async () => {
 const list = (name: string) => metadata[name] as string[];
 
 describe('discovery', () => {
-  it('OIDC-DS-1 OIDC-DS-2 lists every field the profile requires, to anyone', async () => {
+  it('OIDC-DS-1 OIDC-DS-2 OA-DS-2 lists every field the profile requires, to anyone', async () => {
     for (const name of [
       'issuer',
       'authorization_endpoint',

@@ -33,7 +33,7 @@ describe('ID tokens', () => {
     expect(keys.find((k) => k.kid === header.kid)?.use).toBe('sig');
   });
 
-  it('OIDC-ID-3 OIDC-ID-10 expires within five minutes, with integer exp, iat and nbf', async () => {
+  it('OIDC-ID-3 OIDC-ID-10 OA-LT-5 expires within five minutes, with integer exp, iat and nbf', async () => {
     const { claims } = await codeFlow(server, agent, user, client);
     const now = Math.floor(Date.now() / 1000);
     for (const name of ['exp', 'iat', 'nbf'] as const) {

@@ -82,7 +82,7 @@ function getJson(path: string): Promise<Record<string, unknown>> {
 }
 
 describe('TLS', () => {
-  it('OA-SE-2 accepts TLS 1.2 with an AEAD suite and refuses TLS 1.0 and 1.1', async () => {
+  it('OA-SE-2 OIDC-SE-1 accepts TLS 1.2 with an AEAD suite and refuses TLS 1.0 and 1.1', async () => {
     const tls12 = await handshake({ minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2' });
     expect(tls12.protocol).toBe('TLSv1.2');
     expect(tls12.cipher).toMatch(/GCM|CHACHA20/);
@@ -91,7 +91,7 @@ describe('TLS', () => {
     await expect(handshake({ minVersion: 'TLSv1', maxVersion: 'TLSv1.1' })).rejects.toThrow();
   });
 
-  it('OA-AS-2 every endpoint in discovery is https', async () => {
+  it('OA-AS-2 OIDC-SE-1 every endpoint in discovery is https', async () => {
     const metadata = await getJson('/.well-known/openid-configuration');
     const urls = Object.entries(metadata).filter(
       ([name, value]) =>
