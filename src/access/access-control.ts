@@ -16,6 +16,7 @@ import { FhirError } from '../fhir/outcome.js';
 import { insufficientScope, missingToken } from './token/challenge.js';
 import type { AccessTokenClaims, TokenValidator } from './token/validate.js';
 import type { UmaGate } from './uma/uma-gate.js';
+import { targetPatients } from './uma/request-target.js';
 
 /** What the RS needs to know about its records, from the FHIR core's repository. */
 export interface RecordDirectory {
@@ -63,6 +64,7 @@ export class ScopeAccessControl implements FhirAccessControl {
     const token = bearerToken(credentials, realm);
     if (token === undefined) {
       const refusal = missingToken(realm);
+      await this.refusedOnRecord(credentials, interaction, {});
       throw (await uma?.challenge(credentials, interaction, refusal)) ?? refusal;
     }
 
@@ -118,6 +120,7 @@ export class ScopeAccessControl implements FhirAccessControl {
     } catch (error) {
       const { uma } = this.options;
       if (!uma || !(error instanceof FhirError) || error.status !== 401) throw error;
+      await this.refusedOnRecord(credentials, interaction, {});
       throw (await uma.challenge(credentials, interaction, error)) ?? error;
     }
   }
@@ -140,9 +143,30 @@ export class ScopeAccessControl implements FhirAccessControl {
         token_id: claims.jti,
         via: 'uma',
       };
-      this.refused.set(interaction, { read: NOTHING, write: NOTHING, audit });
+      await this.refusedOnRecord(credentials, interaction, audit);
       throw error;
     }
+  }
+
+  /**
+   * A refusal before any reach is known (no token, an invalid one, an RPT without the
+   * permission) is still the record owner's business: it is audited under the record the request
+   * itself names (request-target.ts), so the owner's history shows it as refused.
+   */
+  private async refusedOnRecord(
+    credentials: FhirRequestCredentials,
+    interaction: FhirInteraction,
+    audit: CallerAudit,
+  ): Promise<void> {
+    const { store, realm } = this.options;
+    const [patient] = await targetPatients(store.db, realm, credentials, interaction).catch(
+      () => [],
+    );
+    this.refused.set(interaction, {
+      read: NOTHING,
+      write: NOTHING,
+      audit: patient ? { ...audit, patient } : audit,
+    });
   }
 }
 

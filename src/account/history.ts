@@ -29,7 +29,7 @@ export function registerHistory(app: FastifyInstance, kardia: Kardia): void {
     '/account/history',
     dashboardPage(kardia, async (dashboard, request, reply) => {
       const { filter, problems } = parseHistoryFilter(request.query);
-      const names = await shareNames(ownerApi(kardia, request, dashboard));
+      const names = await shareNames(kardia, ownerApi(kardia, request, dashboard));
       const { all, shown } = await readHistory(kardia, dashboard, filter, names);
       const page = HistoryPage({ dashboard, filter, all, shown, problems });
       return sendPage(reply, page, problems.length > 0 ? 400 : 200);
@@ -40,7 +40,7 @@ export function registerHistory(app: FastifyInstance, kardia: Kardia): void {
     '/account/history/export',
     dashboardPage(kardia, async (dashboard, request, reply) => {
       const { filter } = parseHistoryFilter(request.query);
-      const names = await shareNames(ownerApi(kardia, request, dashboard));
+      const names = await shareNames(kardia, ownerApi(kardia, request, dashboard));
       const { shown } = await readHistory(kardia, dashboard, filter, names);
       const bundle: Bundle = {
         resourceType: 'Bundle',

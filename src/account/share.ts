@@ -19,6 +19,7 @@ import {
   type ShareChoice,
   shareToPolicy,
 } from './sharing/share-form.js';
+import { RecordReader } from './record/record-reader.js';
 import { previewShare } from './sharing/share-preview.js';
 import { SharePage, SharePreviewPage } from './views/share-page.js';
 
@@ -114,11 +115,22 @@ async function showForm(
 ): Promise<FastifyReply> {
   const { parts, categories } = await sharingChoices(ownerApi(kardia, request, dashboard));
   const checked = new Set(choice.partIds.map(partField));
+  const connect = parts.length === 0 ? await connectLinks(kardia, dashboard.user.sub) : [];
   return sendPage(
     reply,
-    SharePage({ dashboard, choice, parts, categories, problems, checked }),
+    SharePage({ dashboard, choice, parts, categories, problems, checked, connect }),
     status,
   );
+}
+
+/**
+ * Where the owner connects a record to sharing: each RS that keeps one of their records offers
+ * `<FHIR base>/uma/connect` (src/access/uma/connect-endpoints.ts), which links the record to this
+ * AS through the code flow (heart-uma2.md 3.1) and registers it as UMA resources.
+ */
+async function connectLinks(kardia: Kardia, sub: string): Promise<string[]> {
+  const records = await new RecordReader(kardia, sub).records();
+  return [...new Set(records.map((record) => `${record.resource}/uma/connect`))];
 }
 
 /** The owner API's refusal, said to a person; nothing was saved. */

@@ -77,6 +77,46 @@ const fromUrn = (values: string[], prefix: string) =>
   values.find((value) => value.startsWith(prefix))?.slice(prefix.length);
 
 /**
+ * The share behind each access made with an RPT, from this AS's own record of which policy
+ * granted each RPT permission (heart-uma2.md Part 3.9: uma_rpt_permissions, by the RPT's grant):
+ * the RS may not know it, the AS does. Answers the grant of every token named, for nameEntries.
+ */
+export async function resolveShares(
+  kardia: Kardia,
+  entries: HistoryEntry[],
+): Promise<Map<string, { grantId: string | null; kind: string }>> {
+  const db = kardia.store.db;
+  const tokens = new Map<string, { grantId: string | null; kind: string }>();
+  for (const batch of chunks(unique(entries.map((e) => e.tokenId)))) {
+    const rows = await db
+      .selectFrom('tokens')
+      .select(['jti', 'grant_id', 'kind'])
+      .where('jti', 'in', batch)
+      .execute();
+    rows.forEach((row) => tokens.set(row.jti, { grantId: row.grant_id, kind: row.kind }));
+  }
+  const umaGrants = unique(
+    [...tokens.values()].filter((t) => t.kind === 'rpt').map((t) => t.grantId ?? undefined),
+  );
+  const policies = new Map<string, string>();
+  for (const batch of chunks(umaGrants)) {
+    const rows = await db
+      .selectFrom('uma_rpt_permissions')
+      .select(['grant_id', 'policy_id'])
+      .where('grant_id', 'in', batch)
+      .execute();
+    rows.forEach((row) => policies.set(row.grant_id, row.policy_id));
+  }
+  for (const entry of entries) {
+    const token = entry.tokenId ? tokens.get(entry.tokenId) : undefined;
+    if (!entry.shareId && token?.kind === 'rpt' && token.grantId) {
+      entry.shareId = policies.get(token.grantId);
+    }
+  }
+  return tokens;
+}
+
+/**
  * Names each entry from the AS's own tables: the person (users), the app (clients), and the
  * grant that issued the token (tokens → consent_grants). Shares are named by `shareName`, which
  * the sharing pages provide.
@@ -89,7 +129,6 @@ export async function nameEntries(
   const db = kardia.store.db;
   const subs = unique(entries.map((e) => e.sub));
   const clients = unique(entries.map((e) => e.clientId));
-  const tokens = unique(entries.map((e) => e.tokenId));
   const people = new Map<string, string>();
   for (const batch of chunks(subs)) {
     const rows = await db
@@ -108,22 +147,15 @@ export async function nameEntries(
       .execute();
     rows.forEach((row) => apps.set(row.client_id, row.client_name ?? 'an unnamed app'));
   }
-  const grants = new Map<string, string | null>();
-  for (const batch of chunks(tokens)) {
-    const rows = await db
-      .selectFrom('tokens')
-      .select(['jti', 'grant_id'])
-      .where('jti', 'in', batch)
-      .execute();
-    rows.forEach((row) => grants.set(row.jti, row.grant_id));
-  }
+  const tokens = await resolveShares(kardia, entries);
   for (const entry of entries) {
     entry.who = entry.sub
       ? (people.get(entry.sub) ?? 'someone outside this server')
-      : 'nobody identified';
-    entry.app = entry.clientId ? (apps.get(entry.clientId) ?? 'an unknown app') : 'no app';
+      : 'someone without a valid token';
+    entry.app = entry.clientId ? (apps.get(entry.clientId) ?? 'an unknown app') : 'not known';
     const share = entry.shareId ? options.shareName?.(entry.shareId) : undefined;
-    const grant = entry.tokenId ? grants.get(entry.tokenId) : undefined;
+    const token = entry.tokenId ? tokens.get(entry.tokenId) : undefined;
+    const grant = token?.kind === 'access' ? token.grantId : undefined;
     entry.through = entry.shareId
       ? `share: ${share ?? 'a share since removed'}`
       : grant

@@ -1,18 +1,45 @@
+import type { Kardia } from '../../server/context.js';
 import type { OwnerApi } from './owner-api.js';
 
 /**
- * Each share's name for the history ("share: Dr Lee may read my lab results"), by policy id.
- * Without the sharing API (a server without UMA) the history still shows, naming no share.
+ * Each share's name for the history, by policy id: the owner's own description, or for a share
+ * made by approving a request, who it was approved for. A share since revoked has no name left
+ * (the history then says so). Without the sharing API the history still shows, naming no share.
  */
-export async function shareNames(api: OwnerApi | undefined): Promise<Map<string, string>> {
+export async function shareNames(
+  kardia: Kardia,
+  api: OwnerApi | undefined,
+): Promise<Map<string, string>> {
   const names = new Map<string, string>();
   if (!api) return names;
+  let policies;
   try {
-    for (const policy of await api.policies()) {
-      names.set(policy.id, policy.description ?? `share ${policy.id.slice(0, 6)}`);
-    }
+    policies = await api.policies();
   } catch {
-    // Sharing unavailable: the history names no share.
+    return names;
+  }
+  const subs = policies.flatMap((p) =>
+    p.required_claims.filter((c) => c.name === 'sub' && c.value).map((c) => c.value as string),
+  );
+  const people = new Map<string, string>();
+  if (subs.length > 0) {
+    const rows = await kardia.store.db
+      .selectFrom('users')
+      .select(['sub', 'name', 'username'])
+      .where('sub', 'in', [...new Set(subs)].slice(0, 500))
+      .execute();
+    rows.forEach((row) => people.set(row.sub, row.name ?? row.username));
+  }
+  for (const policy of policies) {
+    const person = policy.required_claims
+      .map((c) => (c.name === 'sub' && c.value ? people.get(c.value) : undefined))
+      .find(Boolean);
+    const approved = policy.description?.startsWith('Approved request');
+    const name =
+      policy.description && !approved
+        ? policy.description
+        : `your approval of ${person ?? 'a request'}`;
+    names.set(policy.id, name);
   }
   return names;
 }

@@ -1,5 +1,5 @@
 import type { Kardia } from '../../server/context.js';
-import { entriesOf } from '../history/history-entries.js';
+import { entriesOf, resolveShares } from '../history/history-entries.js';
 import { withRecordReader } from '../record/record-reader.js';
 
 /**
@@ -11,7 +11,9 @@ export async function lastUseOfShares(kardia: Kardia, owner: string): Promise<Ma
   await withRecordReader(kardia, owner, async (reader) => {
     for (const record of await reader.records()) {
       const bundle = await reader.auditEvents(record, [['_count', '1000']]);
-      for (const entry of entriesOf(bundle)) {
+      const entries = entriesOf(bundle);
+      await resolveShares(kardia, entries);
+      for (const entry of entries) {
         if (!entry.shareId || entry.outcome !== 'allowed') continue;
         last.set(entry.shareId, Math.max(last.get(entry.shareId) ?? 0, entry.recordedMs));
       }

@@ -19,6 +19,8 @@ export interface SharePageProps {
   problems: string[];
   /** Names of the part checkboxes to show ticked. */
   checked: Set<string>;
+  /** Where to connect a record to sharing, when none is connected yet. */
+  connect: string[];
 }
 
 const today = () => new Date().toISOString().slice(0, 10);
@@ -35,10 +37,24 @@ export function SharePage(props: SharePageProps) {
       problem={props.problems.length > 0 ? props.problems.join(' ') : undefined}
     >
       {parts.length === 0 ? (
-        <p class="card">
-          Your record has not been registered for sharing yet. The server that keeps it does this
-          when your record is set up; come back in a minute.
-        </p>
+        <section class="card" data-connect>
+          <p>Your record is not connected to sharing yet.</p>
+          {props.connect.length > 0 ? (
+            <>
+              <p class="muted">
+                Connecting lets the server that keeps your record ask Kardia, each time someone else
+                looks, whether you allow it. You approve it once; you can share nothing without it.
+              </p>
+              {props.connect.map((href) => (
+                <a key={href} class="button" href={href} hx-boost="false">
+                  Connect my record for sharing
+                </a>
+              ))}
+            </>
+          ) : (
+            <p class="muted">No health record is linked to your account yet.</p>
+          )}
+        </section>
       ) : (
         <form method="post" action={dashboard.path('/account/share/preview')} class="card">
           <Csrf dashboard={dashboard} />
