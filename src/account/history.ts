@@ -16,7 +16,12 @@ import { ownerApi } from './sharing/owner-api.js';
 import { shareNames } from './sharing/share-names.js';
 import { HistoryPage } from './views/history-page.js';
 
-/** How many accesses are read from each record: the newest ones. */
+/**
+ * How many accesses are read from each record: the newest ones.
+ * Limitation: person, app, type and outcome are filtered here, on the newest 1000 accesses of the
+ * date range; older ones need a narrower range. Lifting it needs those filters (and paging) in
+ * the RS's AuditEvent search.
+ */
 const READ_LIMIT = 1000;
 
 /**

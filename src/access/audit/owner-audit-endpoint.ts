@@ -30,6 +30,10 @@ const PATIENT_ID = /^[A-Za-z0-9\-.]{1,64}$/;
  *
  * Parameters: `patient` (narrows to one record in reach), `date` with `ge`/`gt`/`le`/`lt`
  * prefixes, `_count` (at most 1000). Others are ignored, as FHIR's lenient search does.
+ *
+ * Limitation: only this GET is answered from the audit log; `POST AuditEvent/_search` and
+ * `GET AuditEvent/<id>` still reach the FHIR router's stored resources. Serving them too means
+ * an AuditEvent search handler behind the access port.
  */
 export function registerOwnerAuditEndpoint(app: FastifyInstance, options: OwnerAuditOptions) {
   app.get('/fhir/AuditEvent', async (request, reply) => {
