@@ -13,8 +13,15 @@ export async function addIdToken(redemption: CodeRedemption, response: TokenResp
   const extra = code.extra;
   if (extra.openid !== true || !parseScope(code.scope).includes('openid')) return;
   const authentication = authenticationFrom(code.sub, extra);
+  // SMART App Launch 2: with `fhirUser` granted, the ID token names the user's FHIR resource,
+  // as the launch context (added to the response before this hook) says.
+  const fhirUser =
+    typeof response.fhirUser === 'string' && parseScope(code.scope).includes('fhirUser')
+      ? { fhirUser: response.fhirUser }
+      : undefined;
   response.id_token = await issueIdToken(context.kardia, {
     ...authentication,
+    ...(fhirUser ? { claims: fhirUser } : {}),
     client,
     nonce: code.nonce,
     authTime: authentication.authTime ?? code.auth_time,

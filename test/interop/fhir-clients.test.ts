@@ -187,12 +187,11 @@ describe('fhirclient: SMART standalone launch as a public native app', () => {
     accessToken = String(token?.access_token);
     expect(decodeToken(accessToken).payload.patient).toBe(ownerPatient);
     expect(decodeToken(String(token?.id_token)).payload.nonce).toBe(NONCE);
-    // fhirUser names the owner's Patient at the RS, in the token response.
+    // fhirUser names the owner's Patient at the RS, in the token response and (SMART App
+    // Launch 2, identity scopes) in the ID token, where fhirclient's getFhirUser() reads it.
     expect(token?.fhirUser).toBe(`${fhir}/Patient/${ownerPatient}`);
-    // Limitation: SMART App Launch 2.0 (scopes for identity data) puts `fhirUser` in the
-    // id_token too, where fhirclient's getFhirUser() reads it; Kardia's id_token lacks it
-    // (src/access/launch/launch-claims.ts adds it to the access token and token response only),
-    // so getFhirUser() answers undefined and is not asserted here.
+    expect(decodeToken(String(token?.id_token)).payload.fhirUser).toBe(token?.fhirUser);
+    expect(smartClient.getFhirUser()).toBe(`Patient/${ownerPatient}`);
   });
 
   it('FHIR-4 HFO-17 reads the launched Patient through client.patient.read()', async () => {

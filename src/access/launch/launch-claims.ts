@@ -46,7 +46,8 @@ const launchResponse: TokenResponseExtension = (redemption, response) => {
 /** Adds the launch context to the code grant, once per process. */
 export function installLaunchContext(): void {
   if (!tokenClaimsExtensions.includes(launchClaims)) tokenClaimsExtensions.push(launchClaims);
+  // First, so that the ID token (added by the OpenID provider's hook) can carry fhirUser.
   if (!tokenResponseExtensions.includes(launchResponse)) {
-    tokenResponseExtensions.push(launchResponse);
+    tokenResponseExtensions.unshift(launchResponse);
   }
 }
