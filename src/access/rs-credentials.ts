@@ -1,12 +1,6 @@
 import { readFileSync } from 'node:fs';
-import {
-  calculateJwkThumbprint,
-  exportJWK,
-  generateKeyPair,
-  importJWK,
-  type CryptoKey,
-  type JWK,
-} from 'jose';
+import { importJWK, type CryptoKey, type JWK } from 'jose';
+import { newClientKeyPair } from '../keys/client-key-pair.js';
 import { SettingsError } from '../config/settings.js';
 import { addResourceServer } from '../oauth/static-registration.js';
 import type { Kardia } from '../server/context.js';
@@ -90,19 +84,13 @@ async function bootstrap(kardia: Kardia, asIssuer: string): Promise<RsCredential
   const found = await readStored(kardia, asIssuer);
   if (found) return found;
 
-  const { privateKey, publicKey } = await generateKeyPair('RS256', {
-    modulusLength: 2048,
-    extractable: true,
-  });
-  const publicJwk = await exportJWK(publicKey);
-  const kid = await calculateJwkThumbprint(publicJwk);
+  const { jwks, privateJwk } = await newClientKeyPair();
   const registration = await addResourceServer(kardia, {
     name: 'Kardia FHIR server',
-    jwks: { keys: [{ ...publicJwk, kid, alg: 'RS256', use: 'sig' }] },
+    jwks,
     resource: resourceIdentifier(kardia),
   });
   // Limitation: like the AS signing keys, the RS key is stored as a plain JWK.
-  const privateJwk = { ...(await exportJWK(privateKey)), kid, alg: 'RS256' };
   // Two nodes starting at once both register; the first row wins and the other registration
   // stays unused (harmless: it has no rights beyond introspection).
   await kardia.store.db

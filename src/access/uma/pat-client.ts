@@ -1,12 +1,6 @@
 import { readFileSync } from 'node:fs';
-import {
-  calculateJwkThumbprint,
-  exportJWK,
-  generateKeyPair,
-  importJWK,
-  type CryptoKey,
-  type JWK,
-} from 'jose';
+import { importJWK, type CryptoKey, type JWK } from 'jose';
+import { newClientKeyPair } from '../../keys/client-key-pair.js';
 import { SettingsError } from '../../config/settings.js';
 import { addStaticClient } from '../../oauth/static-registration.js';
 import type { Kardia } from '../../server/context.js';
@@ -95,21 +89,15 @@ async function bootstrap(kardia: Kardia, asIssuer: string): Promise<PatClient> {
   const found = await readStored(kardia, asIssuer);
   if (found) return found;
 
-  const { privateKey, publicKey } = await generateKeyPair('RS256', {
-    modulusLength: 2048,
-    extractable: true,
-  });
-  const publicJwk = await exportJWK(publicKey);
-  const kid = await calculateJwkThumbprint(publicJwk);
+  const { jwks, privateJwk } = await newClientKeyPair();
   const client = await addStaticClient(kardia, {
     name: 'Kardia FHIR server (UMA protection)',
     grant: 'authorization_code',
     refresh: true,
     redirectUris: [callbackUrl(kardia)],
     scope: PROTECTION_SCOPE,
-    jwks: { keys: [{ ...publicJwk, kid, alg: 'RS256', use: 'sig' }] },
+    jwks,
   });
-  const privateJwk = { ...(await exportJWK(privateKey)), kid, alg: 'RS256' };
   // Two nodes starting at once both register; the first row wins, the other client stays unused.
   await kardia.store.db
     .insertInto('rs_uma_client')
