@@ -5,7 +5,6 @@ import { importBundle } from '../fhir/import/run.js';
 import type { Kardia } from '../server/context.js';
 import type { UserTable } from '../store/tables.js';
 import { DEMO_ACCOUNTS, DEMO_OWNER, DEMO_RECORD, type DemoAccount } from './accounts.js';
-import { DEMO_STEPS } from './steps.js';
 
 const DEFAULT_DATABASE = 'sqlite:./data/kardia.db';
 /** Row of the settings table that says the demo was seeded (or is being seeded). */
@@ -88,6 +87,5 @@ async function seedEmptyDatabase(kardia: Kardia): Promise<number> {
   if (!owner) throw new Error('the demo owner account is missing');
   const record = generateDemoRecord({ ...DEMO_RECORD, gender: 'female' });
   const summary = await importBundle(kardia, record, { ownerSub: owner.sub });
-  for (const step of DEMO_STEPS) await step(kardia, { users, ownerPatients: summary.patients });
   return summary.resources;
 }

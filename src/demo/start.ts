@@ -29,10 +29,15 @@ export async function prepareDemo(kardia: Kardia): Promise<DemoAtStart | undefin
   return {
     afterListen: async () => {
       if (outcome.status !== 'seeded') return;
-      try {
-        for (const step of DEMO_LIVE_STEPS) await step(kardia);
-      } catch (error) {
-        kardia.log.warn({ reason: (error as Error).message }, 'demo history not made');
+      for (const step of DEMO_LIVE_STEPS) {
+        try {
+          await step.run(kardia);
+        } catch (error) {
+          kardia.log.warn(
+            { step: step.name, reason: (error as Error).message },
+            'demo step failed',
+          );
+        }
       }
     },
     announce: () => {

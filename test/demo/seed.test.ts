@@ -89,6 +89,7 @@ describe('the demo at kardia serve', { timeout: 60_000 }, () => {
     expect(first.stderr).toMatch(/Seeded just now: \d+ FHIR resources/);
     expect(first.stderr).toContain(`Log in at http://localhost:${port}/account`);
     expect(first.stdout).toContain('demo accounts with well-known passwords are active');
+    expect(first.stdout).not.toContain('demo step failed');
   });
 
   it('makes accounts whose printed passwords work', async () => {
@@ -132,6 +133,32 @@ describe('the demo at kardia serve', { timeout: 60_000 }, () => {
       const found = await get(`${type}?patient=${patientId}&_summary=count`);
       expect(found.total, type).toBeGreaterThanOrEqual(least);
     }
+  });
+
+  it('UMA-RS-1 connects alice’s record to UMA, with one share with bob and carol’s request pending', async () => {
+    const alice = await checkPassword(server.kardia, 'alice', 'alice-demo');
+    const db = server.kardia.store.db;
+    const link = await db.selectFrom('rs_uma_links').select('owner_sub').execute();
+    expect(link.map((l) => l.owner_sub)).toEqual([alice?.sub]);
+    const policies = await db
+      .selectFrom('uma_policies')
+      .select(['mode', 'required_claims'])
+      .where('owner_sub', '=', alice?.sub ?? '')
+      .execute();
+    expect(policies.map((p) => p.mode).sort()).toEqual(['ask', 'grant']);
+    const share = policies.find((p) => p.mode === 'grant');
+    expect(share?.required_claims).toContain('bob@example.org');
+    const requests = await db
+      .selectFrom('uma_access_requests')
+      .select(['status', 'rqp_claims'])
+      .where('owner_sub', '=', alice?.sub ?? '')
+      .execute();
+    expect(requests).toHaveLength(1);
+    expect(requests[0]?.status).toBe('pending');
+    expect(requests[0]?.rqp_claims).toContain('carol@example.org');
+    // Bob's app read through the share, an RPT the AS issued.
+    const rpts = await db.selectFrom('tokens').select('jti').where('kind', '=', 'rpt').execute();
+    expect(rpts).toHaveLength(1);
   });
 
   it('seeds once: a second start finds the demo and only prints it again', async () => {
