@@ -40,6 +40,7 @@ export function registerShares(app: FastifyInstance, kardia: Kardia): void {
         parts,
         lastUse,
         people,
+        issuer: kardia.urls.issuer,
         notice: noticeOf(request, NOTICES),
       });
       return sendPage(reply, page);
@@ -117,11 +118,17 @@ function applyChange(policy: UmaPolicy, form: Record<string, string>) {
 }
 
 /** Names for the people a share names by `sub` at this server (approved requests). */
+/** Names of the people policies name by `sub`, or are bound to at this server (binding.ts). */
 async function peopleOf(kardia: Kardia, policies: UmaPolicy[]): Promise<Map<string, string>> {
-  const subs = policies
-    .flatMap((policy) => policy.required_claims)
-    .filter((claim) => claim.name === 'sub' && claim.value)
-    .map((claim) => claim.value as string);
+  const subs = [
+    ...policies
+      .flatMap((policy) => policy.required_claims)
+      .filter((claim) => claim.name === 'sub' && claim.value)
+      .map((claim) => claim.value as string),
+    ...policies
+      .filter((policy) => policy.bound_to?.iss === kardia.urls.issuer)
+      .map((policy) => policy.bound_to?.sub as string),
+  ];
   if (subs.length === 0) return new Map();
   const rows = await kardia.store.db
     .selectFrom('users')

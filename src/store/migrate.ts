@@ -6,6 +6,7 @@ import * as access from './migrations/003-access.js';
 import * as oidc from './migrations/004-oidc.js';
 import * as uma from './migrations/005-uma.js';
 import * as rsUma from './migrations/006-rs-uma.js';
+import * as shareBinding from './migrations/007-share-binding.js';
 
 /**
  * Migrations live in code, in order. Each feature that owns tables adds its file here; the
@@ -18,6 +19,7 @@ const migrations: Record<string, Migration> = {
   '004-oidc': oidc,
   '005-uma': uma,
   '006-rs-uma': rsUma,
+  '007-share-binding': shareBinding,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -249,6 +249,9 @@ export interface UmaPolicyTable {
   mode: string;
   exp: number | null;
   description: string | null;
+  /** The identity a share by email was bound to at its first use (policy/binding.ts). */
+  bound_iss: string | null;
+  bound_sub: string | null;
   created_at: number;
   updated_at: number;
 }

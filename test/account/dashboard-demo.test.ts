@@ -51,6 +51,8 @@ describe('the demo history', () => {
     // Bob's app used the share: the shares page says when.
     const bobShare = /data-mode="grant">([\s\S]*?)<\/li>/.exec(shares)?.[1] ?? '';
     expect(bobShare).toMatch(/Last used <time datetime=/);
+    // Its first use bound it to Bob's account (src/uma/policy/binding.ts).
+    expect(bobShare).toContain("First used by Bob Okafor's account here");
     expect(shares).toContain('data-mode="grant"');
     expect(shares).toContain('data-mode="ask"');
 

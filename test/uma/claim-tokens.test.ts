@@ -10,8 +10,10 @@ import { startKardia, type TestServer } from '../helpers/server.js';
 import { ID_TOKEN_FORMAT, type UmaClient } from '../helpers/uma-client.js';
 import { createTestUser, type TestUser } from '../helpers/users.js';
 import {
+  call,
   createPolicy,
   emailClaim,
+  endpoints,
   idTokenFor,
   linkOwner,
   policyToken,
@@ -243,5 +245,58 @@ describe('the trusted issuer setting', () => {
     await expect(startKardia({ umaTrustedIssuers: ['no-audience-here'] })).rejects.toThrow(
       /KARDIA_UMA_TRUSTED_ISSUERS/,
     );
+  });
+});
+
+describe('a share by email binds to the identity that first uses it', () => {
+  it('the first verified holder of the address keeps the share; other identities proving the same address are refused', async () => {
+    const resourceId = await registerResource(server, pat);
+    // Alice names Sam by email only, from any trusted issuer, as the dashboard's share does.
+    const policyId = await createPolicy(server, aliceToken, {
+      resource_ids: [resourceId],
+      resource_scopes: ['read'],
+      required_claims: [{ name: 'email', value: 'sam@example.org' }],
+      mode: 'grant',
+    });
+    const policyUrl = `${endpoints(server).policies}/${policyId}`;
+    expect((await call(policyUrl, 'GET', aliceToken)).json).not.toHaveProperty('bound_to');
+
+    const samAtIdp = () => externalIdToken({ sub: 'sam-1', email: 'sam@example.org' });
+    expect((await pushTo(resourceId, await samAtIdp())).answer.status).toBe(200);
+    expect((await call(policyUrl, 'GET', aliceToken)).json.bound_to).toEqual({
+      iss: idp.url,
+      sub: 'sam-1',
+    });
+
+    // The same address verified by a Kardia account, or by another subject at the provider.
+    const samHere = await createTestUser(server, { name: 'Sam', email: 'sam@example.org' });
+    const others = [
+      await idTokenFor(server, app, samHere),
+      await externalIdToken({ sub: 'sam-2', email: 'sam@example.org' }),
+    ];
+    for (const token of others) {
+      const { answer } = await pushTo(resourceId, token);
+      expect(answer.status, JSON.stringify(answer.body)).toBe(403);
+      expect(answer.body.error).toBe('request_denied');
+    }
+    // The identity it is bound to keeps it.
+    expect((await pushTo(resourceId, await samAtIdp())).answer.status).toBe(200);
+
+    // Changing only the scopes keeps the binding; naming the person again starts afresh.
+    const policy = (await call(policyUrl, 'GET', aliceToken)).json;
+    const input = Object.fromEntries(
+      ['resource_ids', 'resource_scopes', 'required_claims', 'mode'].map((k) => [k, policy[k]]),
+    );
+    expect((await call(policyUrl, 'PUT', aliceToken, input)).status).toBe(200);
+    expect((await call(policyUrl, 'GET', aliceToken)).json).toHaveProperty('bound_to');
+    const renamed = { ...input, required_claims: [{ name: 'email', value: 'SAM@example.org' }] };
+    expect((await call(policyUrl, 'PUT', aliceToken, renamed)).status).toBe(200);
+    expect((await call(policyUrl, 'GET', aliceToken)).json).not.toHaveProperty('bound_to');
+    const first = await pushTo(resourceId, await idTokenFor(server, app, samHere));
+    expect(first.answer.status, JSON.stringify(first.answer.body)).toBe(200);
+    expect((await call(policyUrl, 'GET', aliceToken)).json.bound_to).toEqual({
+      iss: server.url,
+      sub: samHere.sub,
+    });
   });
 });

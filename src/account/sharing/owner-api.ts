@@ -19,6 +19,8 @@ export interface UmaPolicy {
   mode: 'grant' | 'ask' | 'deny';
   exp?: number;
   description?: string;
+  /** The identity a share by email was bound to at its first use. */
+  bound_to?: { iss: string; sub: string };
   created_at: number;
   updated_at: number;
 }

@@ -11,6 +11,8 @@ export interface SharesPageProps {
   lastUse: Map<string, number>;
   /** Display names of people named by `sub`. */
   people: Map<string, string>;
+  /** This server's issuer: a share bound to one of its accounts is named by that account. */
+  issuer: string;
   notice?: string | undefined;
 }
 
@@ -27,6 +29,13 @@ function whom(policy: UmaPolicy, people: Map<string, string>): string {
     )
     .join(' and ');
 }
+
+function boundName(bound: { iss: string; sub: string }, props: SharesPageProps): string {
+  const here = bound.iss === props.issuer ? props.people.get(bound.sub) : undefined;
+  return here ? `${here}'s account here` : `an account at ${hostOf(bound.iss)}`;
+}
+
+const hostOf = (url: string) => (URL.canParse(url) ? new URL(url).host : url);
 
 const MODES: Record<UmaPolicy['mode'], string> = {
   grant: 'Shared',
@@ -78,6 +87,12 @@ export function SharesPage(props: SharesPageProps) {
                   )}{' '}
                   Last used {used ? <Moment ms={used} /> : 'never'}.
                 </p>
+                {policy.bound_to ? (
+                  <p class="muted" data-bound="">
+                    First used by {boundName(policy.bound_to, props)}; only that account can use it
+                    now, whoever holds the address later.
+                  </p>
+                ) : null}
                 <div class="actions">
                   <form method="post" action={dashboard.path('/account/shares/revoke')}>
                     <Csrf dashboard={dashboard} />

@@ -1,5 +1,6 @@
 import { OAuthError } from '../../oauth/errors.js';
 import type { GrantHandler } from '../../oauth/grants/grant.js';
+import { bindAtFirstUse } from '../policy/binding.js';
 import { openAccessRequest } from '../requests/access-requests.js';
 import { continueTicket, spendTicket } from '../tickets/tickets.js';
 import { needInfo, requestDenied, requestSubmitted } from './answers.js';
@@ -62,6 +63,10 @@ export const umaTicketGrant: GrantHandler = async ({ kardia, request, params, cl
     throw requestSubmitted(kardia, next);
   }
   if (verdict.kind !== 'grant' || !source.party) throw requestDenied();
+  const policyIds = [...new Set(verdict.granted.map((g) => g.policyId))];
+  if (!(await bindAtFirstUse(kardia, ticket.owner, policyIds, source.party))) {
+    throw requestDenied();
+  }
 
   return issueRpt(kardia, {
     client,

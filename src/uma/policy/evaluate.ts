@@ -1,4 +1,5 @@
 import type { RequestingParty } from '../claims/requesting-party.js';
+import { boundToAnother } from './binding.js';
 import { allMet, checkClaim, couldBeMet } from './claims-match.js';
 import type { RequiredClaim } from './policy-shape.js';
 import type { Policy } from './policy-store.js';
@@ -13,8 +14,8 @@ export type ScopeOutcome =
 /**
  * Part 3.7, exactly in this order, for one (resource, scope): a matching `deny` wins; else a
  * satisfied `grant`; else a satisfied `ask`; else, if some `grant` or `ask` could be met with
- * more claims, `need_info`; else `request_denied`. Expired policies are ignored. HU-39,
- * UMA-ASSESS-4: with no policy, nothing is granted.
+ * more claims, `need_info`; else `request_denied`. Expired policies, and shares bound to
+ * somebody else, are ignored. HU-39, UMA-ASSESS-4: with no policy, nothing is granted.
  */
 export function evaluateScope(
   policies: Policy[],
@@ -27,7 +28,9 @@ export function evaluateScope(
     (p) =>
       p.resource_ids.includes(resourceId) &&
       p.resource_scopes.includes(scope) &&
-      (p.exp === undefined || p.exp > now),
+      (p.exp === undefined || p.exp > now) &&
+      // A share bound to one person at its first use is nothing to anybody else (binding.ts).
+      !boundToAnother(p, party),
   );
   const of = (mode: Policy['mode']) => applicable.filter((p) => p.mode === mode);
 

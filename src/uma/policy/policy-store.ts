@@ -8,6 +8,8 @@ import type { PolicyInput, PolicyMode, RequiredClaim } from './policy-shape.js';
 export interface Policy extends PolicyInput {
   id: string;
   owner: string;
+  /** The identity a share by email was bound to at its first use (binding.ts). */
+  boundTo?: { iss: string; sub: string };
   createdAt: number;
   updatedAt: number;
 }
@@ -48,10 +50,26 @@ export async function findPolicy(
   return row ? toPolicy(row) : undefined;
 }
 
+/**
+ * Stores the owner's new version of a policy. When it names other people (`required_claims`
+ * changed), the binding to the identity that first used it ends with the old version.
+ */
 export async function replacePolicy(kardia: Kardia, id: string, input: PolicyInput): Promise<void> {
-  await kardia.store.db
+  const { db } = kardia.store;
+  const before = await db
+    .selectFrom('uma_policies')
+    .select('required_claims')
+    .where('id', '=', id)
+    .executeTakeFirst();
+  const values = columns(input);
+  const samePeople = before?.required_claims === values.required_claims;
+  await db
     .updateTable('uma_policies')
-    .set({ ...columns(input), updated_at: nowSeconds() })
+    .set({
+      ...values,
+      ...(samePeople ? {} : { bound_iss: null, bound_sub: null }),
+      updated_at: nowSeconds(),
+    })
     .where('id', '=', id)
     .execute();
 }
@@ -96,6 +114,8 @@ export function policyJson(policy: Policy): Record<string, unknown> {
     mode: policy.mode,
     ...(policy.exp !== undefined ? { exp: policy.exp } : {}),
     ...(policy.description !== undefined ? { description: policy.description } : {}),
+    // Kardia's extension: who a share by email is bound to since its first use (binding.ts).
+    ...(policy.boundTo ? { bound_to: policy.boundTo } : {}),
     created_at: policy.createdAt,
     updated_at: policy.updatedAt,
   };
@@ -120,6 +140,9 @@ function toPolicy(row: UmaPolicyTable): Policy {
     mode: row.mode as PolicyMode,
     ...(row.exp !== null ? { exp: row.exp } : {}),
     ...(row.description !== null ? { description: row.description } : {}),
+    ...(row.bound_iss !== null && row.bound_sub !== null
+      ? { boundTo: { iss: row.bound_iss, sub: row.bound_sub } }
+      : {}),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
