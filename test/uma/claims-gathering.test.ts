@@ -327,3 +327,49 @@ async function rememberedPct(): Promise<string> {
   expect(answer.status).toBe(200);
   return String(answer.body.pct);
 }
+
+/** A user agent that keeps everything it was sent: bodies, Location headers and cookies. */
+class RecordingAgent extends UserAgent {
+  readonly seen: string[] = [];
+
+  override async request(pathOrUrl: string, init: RequestInit = {}): Promise<Response> {
+    const response = await super.request(pathOrUrl, init);
+    const body = await response.clone().text();
+    this.seen.push(
+      body,
+      response.headers.get('location') ?? '',
+      ...response.headers.getSetCookie(),
+    );
+    return response;
+  }
+}
+
+describe('the RPT stays with the client', () => {
+  it('UMA-SEC-1 UMA-SEC-2 nothing the requesting party’s browser receives holds the RPT or the PCT; the grant answer is a no-store Bearer', async () => {
+    const resourceId = await sharedWithBob();
+    const { ticket } = await needInfoTicket(resourceId);
+    const agent = new RecordingAgent(world.server);
+    const back = await gather(world, ticket, { agent, remember: true });
+    const answer = await world.uma.grant(back.params.ticket ?? '');
+    expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+    expect(answer.body.token_type).toBe('Bearer');
+    expect(answer.headers.get('cache-control')).toBe('no-store');
+    const rpt = String(answer.body.access_token);
+    const pct = String(answer.body.pct);
+    expect(pct.length).toBeGreaterThan(20);
+
+    // Afterwards the requesting party looks at everything Kardia shows them about themselves.
+    for (const page of ['/account', '/account/apps', '/account/history', '/account/shares']) {
+      expect((await agent.get(page)).status, page).toBe(200);
+    }
+    const everything = agent.seen.join('\n');
+    expect(agent.seen.length).toBeGreaterThan(8);
+    for (const secret of [rpt, pct, rpt.split('.')[2] ?? rpt]) {
+      expect(everything).not.toContain(secret);
+    }
+    // Nor does the server's log hold them.
+    const logs = world.server.logs.join('\n');
+    expect(logs).not.toContain(rpt.split('.')[2]);
+    expect(logs).not.toContain(pct);
+  });
+});
