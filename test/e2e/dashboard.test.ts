@@ -249,6 +249,8 @@ describe('the dashboard in a browser', () => {
     await page.waitForSelector('[data-share]');
     await shoot(page, 'shares');
     const bobShare = page.locator('[data-share]', { hasText: 'bob@example.org' });
+    // Bob's first read bound the share to his account.
+    expect(await bobShare.locator('[data-bound]').textContent()).toContain('Bob Okafor');
     await Promise.all([
       page.waitForURL(/done=revoked/),
       bobShare.getByRole('button', { name: 'Revoke' }).click(),

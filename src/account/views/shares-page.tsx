@@ -37,10 +37,11 @@ function boundName(bound: { iss: string; sub: string }, props: SharesPageProps):
 
 const hostOf = (url: string) => (URL.canParse(url) ? new URL(url).host : url);
 
-const MODES: Record<UmaPolicy['mode'], string> = {
-  grant: 'Shared',
-  ask: 'Asks you first',
-  deny: 'Blocked',
+/** The heading of a share, by what it does when it applies. */
+const HEADINGS: Record<UmaPolicy['mode'], (who: string) => string> = {
+  grant: (who) => `Shared with ${who}`,
+  ask: (who) => `${who} may ask; you decide each time`,
+  deny: (who) => `Blocked for ${who}`,
 };
 
 /** Every share: with whom, what, since and until when, last used; change or revoke. */
@@ -66,9 +67,7 @@ export function SharesPage(props: SharesPageProps) {
             const until = policy.exp ? new Date(policy.exp * 1000).toISOString().slice(0, 10) : '';
             return (
               <li key={policy.id} class="card item" data-share={policy.id} data-mode={policy.mode}>
-                <h2>
-                  {MODES[policy.mode]} with {whom(policy, props.people)}
-                </h2>
+                <h2>{HEADINGS[policy.mode](whom(policy, props.people))}</h2>
                 <p>
                   {policy.resource_ids.map(partName).join(', ')}
                   {sensitive.length > 0
