@@ -1,3 +1,4 @@
+import { Alert } from './fields.js';
 import type { ComponentChildren } from 'preact';
 import type { Dashboard } from '../dashboard-context.js';
 import { Layout } from './layout.js';
@@ -67,11 +68,7 @@ export function DashboardFrame(props: FrameProps) {
           {props.notice}
         </p>
       ) : null}
-      {props.problem ? (
-        <p class="alert" role="alert">
-          {props.problem}
-        </p>
-      ) : null}
+      <Alert text={props.problem} />
       {props.children}
     </Layout>
   );

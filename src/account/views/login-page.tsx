@@ -1,3 +1,4 @@
+import { Alert, PasswordField, UsernameField } from './fields.js';
 import { Layout } from './layout.js';
 
 export interface LoginPageProps {
@@ -18,35 +19,12 @@ export function LoginPage(props: LoginPageProps) {
     <Layout title="Sign in" stylesheet={props.stylesheet}>
       <section class="card" aria-labelledby="login-title">
         <h1 id="login-title">Sign in</h1>
-        {props.message ? (
-          <p class="alert" role="alert">
-            {props.message}
-          </p>
-        ) : null}
+        <Alert text={props.message} />
         <form method="post" action={props.action}>
           <input type="hidden" name="csrf_token" value={props.csrfToken} />
           <input type="hidden" name="return_to" value={props.returnTo} />
-          <label for="username">Username</label>
-          <input
-            id="username"
-            name="username"
-            type="text"
-            autocomplete="username"
-            autocapitalize="none"
-            spellcheck={false}
-            required
-            maxLength={64}
-            value={props.username || undefined}
-          />
-          <label for="password">Password</label>
-          <input
-            id="password"
-            name="password"
-            type="password"
-            autocomplete="current-password"
-            required
-            maxLength={1024}
-          />
+          <UsernameField value={props.username} />
+          <PasswordField name="password" label="Password" />
           <button type="submit" class="primary">
             Sign in
           </button>

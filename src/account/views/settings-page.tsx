@@ -1,5 +1,6 @@
 import type { Dashboard } from '../dashboard-context.js';
 import { Csrf, DashboardFrame } from './dashboard-frame.js';
+import { PasswordField } from './fields.js';
 
 export interface SettingsPageProps {
   dashboard: Dashboard;
@@ -47,39 +48,14 @@ export function SettingsPage({ dashboard, notice, problem }: SettingsPageProps) 
         <form method="post" action={dashboard.path('/account/password')}>
           <Csrf dashboard={dashboard} />
           <input type="text" name="username" autocomplete="username" value={user.username} hidden />
-          <label for="current_password">Current password</label>
-          <input
-            id="current_password"
-            name="current_password"
-            type="password"
-            autocomplete="current-password"
-            required
-            maxLength={1024}
-          />
-          <label for="new_password">New password</label>
-          <input
-            id="new_password"
+          <PasswordField name="current_password" label="Current password" />
+          <PasswordField
             name="new_password"
-            type="password"
-            autocomplete="new-password"
-            required
-            minLength={8}
-            maxLength={1024}
-            aria-describedby="new-password-hint"
+            label="New password"
+            new
+            hint="At least 8 characters. A few unrelated words make a strong one."
           />
-          <p id="new-password-hint" class="muted">
-            At least 8 characters. A few unrelated words make a strong one.
-          </p>
-          <label for="confirm_password">New password again</label>
-          <input
-            id="confirm_password"
-            name="confirm_password"
-            type="password"
-            autocomplete="new-password"
-            required
-            minLength={8}
-            maxLength={1024}
-          />
+          <PasswordField name="confirm_password" label="New password again" new />
           <button type="submit" class="primary">
             Change password
           </button>

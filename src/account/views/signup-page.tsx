@@ -1,3 +1,4 @@
+import { Alert, PasswordField, UsernameField } from './fields.js';
 import { Layout } from './layout.js';
 
 export interface SignupValues {
@@ -22,11 +23,7 @@ export function SignupPage(props: SignupPageProps) {
     <Layout title="Create an account" stylesheet={props.stylesheet}>
       <section class="card" aria-labelledby="signup-title">
         <h1 id="signup-title">Create an account</h1>
-        {props.problem ? (
-          <p class="alert" role="alert">
-            {props.problem}
-          </p>
-        ) : null}
+        <Alert text={props.problem} />
         <form method="post" action={props.action}>
           <input type="hidden" name="csrf_token" value={props.csrfToken} />
           <label for="name">Your name</label>
@@ -53,43 +50,13 @@ export function SignupPage(props: SignupPageProps) {
           <p id="email-hint" class="muted">
             We send a link to confirm it. People share their records with you by this address.
           </p>
-          <label for="username">Username</label>
-          <input
-            id="username"
-            name="username"
-            type="text"
-            autocomplete="username"
-            autocapitalize="none"
-            spellcheck={false}
-            required
-            maxLength={64}
+          <UsernameField
+            value={values.username}
             pattern="[a-z0-9][a-z0-9._\-]{0,63}"
-            aria-describedby="username-hint"
-            value={values.username || undefined}
+            hint="Lower-case letters, digits, dots, dashes or underscores."
           />
-          <p id="username-hint" class="muted">
-            Lower-case letters, digits, dots, dashes or underscores.
-          </p>
-          <label for="password">Password</label>
-          <input
-            id="password"
-            name="password"
-            type="password"
-            autocomplete="new-password"
-            required
-            minLength={8}
-            maxLength={1024}
-          />
-          <label for="password_confirm">Password again</label>
-          <input
-            id="password_confirm"
-            name="password_confirm"
-            type="password"
-            autocomplete="new-password"
-            required
-            minLength={8}
-            maxLength={1024}
-          />
+          <PasswordField name="password" label="Password" new />
+          <PasswordField name="password_confirm" label="Password again" new />
           <button type="submit" class="primary">
             Create account
           </button>
