@@ -1,3 +1,4 @@
+import { DecisionButtons } from './fields.js';
 import type { ScopeDescription } from '../../oauth/consent-scopes.js';
 import { Layout } from './layout.js';
 
@@ -67,14 +68,7 @@ export function ConsentPage(props: ConsentPageProps) {
             <input key={name} type="hidden" name={name} value={value} />
           ))}
           <input type="hidden" name="csrf_token" value={props.csrfToken} />
-          <div class="actions">
-            <button type="submit" name="decision" value="allow" class="primary">
-              Allow
-            </button>
-            <button type="submit" name="decision" value="deny">
-              Deny
-            </button>
-          </div>
+          <DecisionButtons />
         </form>
       </section>
     </Layout>

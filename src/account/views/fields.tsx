@@ -79,3 +79,17 @@ export function Alert(props: { text: string | undefined }) {
     </p>
   ) : null;
 }
+
+/** The two answers of a consent: `decision=allow` or `decision=deny` (DESIGN.md form fields). */
+export function DecisionButtons() {
+  return (
+    <div class="actions">
+      <button type="submit" name="decision" value="allow" class="primary">
+        Allow
+      </button>
+      <button type="submit" name="decision" value="deny">
+        Deny
+      </button>
+    </div>
+  );
+}

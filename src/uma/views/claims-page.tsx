@@ -1,3 +1,4 @@
+import { DecisionButtons } from '../../account/views/fields.js';
 import { Layout } from '../../account/views/layout.js';
 
 export interface ClaimsPageProps {
@@ -60,14 +61,7 @@ export function ClaimsPage(props: ClaimsPageProps) {
             <input type="checkbox" name="remember" value="1" /> Remember me for this app for a day,
             so it need not ask again
           </label>
-          <div class="actions">
-            <button type="submit" name="decision" value="allow" class="primary">
-              Allow
-            </button>
-            <button type="submit" name="decision" value="deny">
-              Deny
-            </button>
-          </div>
+          <DecisionButtons />
         </form>
       </section>
     </Layout>
