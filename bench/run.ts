@@ -19,6 +19,8 @@ import {
 } from './processes.js';
 
 const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+const UMA_TICKET_GRANT = 'urn:ietf:params:oauth:grant-type:uma-ticket';
+const ID_TOKEN_FORMAT = 'http://openid.net/specs/openid-connect-core-1_0.html#IDToken';
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 3000);
 const SECONDS = 30;
@@ -188,8 +190,115 @@ async function main() {
     ),
   );
 
+  // UMA: the owner's record connected, a requesting party the owner's policy lets read its
+  // Observations, and that party's client app; then the same /token and FHIR paths with RPTs.
+  const uma = JSON.parse(
+    await nodeScript('bench/uma-setup.ts', ['connect', 'bench-owner', jwksFile], env),
+  ) as {
+    clientId: string;
+    partySub: string;
+    resourceId: string;
+    patientId: string;
+    observationId: string;
+  };
+  // Tickets are single-use and the pushed ID token lives five minutes: fresh ones for each run.
+  const umaTickets = async (count: number) =>
+    JSON.parse(
+      await nodeScript(
+        'bench/uma-setup.ts',
+        ['tickets', 'bench-owner', uma.clientId, uma.partySub, uma.resourceId, String(count)],
+        env,
+      ),
+    ) as { tickets: string[]; idToken: string };
+  const umaForm = (ticket: string, idToken: string, assertion: string) =>
+    new URLSearchParams({
+      grant_type: UMA_TICKET_GRANT,
+      ticket,
+      claim_token: idToken,
+      claim_token_format: ID_TOKEN_FORMAT,
+      client_assertion_type: ASSERTION_TYPE,
+      client_assertion: assertion,
+    }).toString();
+  const umaBodies = async (count: number) => {
+    const { tickets, idToken } = await umaTickets(count);
+    const assertions = await presign(privateJwk, uma.clientId, `${issuer}/token`, count);
+    return tickets.map((ticket, i) => umaForm(ticket, idToken, assertions[i] ?? ''));
+  };
+  // One request first: a benchmark of error answers would be worthless.
+  const [firstBody] = await umaBodies(1);
+  const first = await fetch(`${issuer}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: firstBody,
+  });
+  const firstText = await first.text();
+  const rpt = (first.ok ? (JSON.parse(firstText) as { access_token?: string }) : {}).access_token;
+  if (first.status !== 200 || !rpt) {
+    throw new Error(`the uma-ticket grant answered ${first.status}: ${firstText}`);
+  }
+  const umaNote = 'each request spends its own ticket and pushes an ID token';
+  rows.push(
+    await compare(
+      'RPT issuance (uma-ticket grant, pushed ID token), against /token client_credentials',
+      0,
+      async () =>
+        measure(issuer, await umaBodies(REQUESTS), (body) => ({
+          method: 'POST',
+          path: '/token',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body,
+        })),
+      () => tokenRun(issuer, client.client_id),
+      umaNote,
+    ),
+  );
+
+  const rptBearer = { authorization: `Bearer ${rpt}` };
+  const umaRead = `/fhir/Observation/${uma.observationId}`;
+  const umaSearch = `/fhir/Observation?patient=${uma.patientId}&_count=20`;
+  const readWithRpt = await expectOk(issuer, umaRead, rpt);
+  const readWithToken = await expectOk(issuer, umaRead, setup.token);
+  if (readWithRpt.id !== uma.observationId || readWithToken.id !== uma.observationId) {
+    throw new Error(`GET ${umaRead} did not answer that Observation`);
+  }
+  rows.push(
+    await compare(
+      'FHIR read with an RPT, against the same read with an OAuth token',
+      0,
+      () => repeat(issuer, { method: 'GET', path: umaRead, headers: rptBearer }),
+      () => repeat(issuer, { method: 'GET', path: umaRead, headers: bearer }),
+      'both on Kardia; the RS introspects each token at most once a second',
+    ),
+  );
+  const searchWithRpt = await expectOk(issuer, umaSearch, rpt);
+  const searchWithToken = await expectOk(issuer, umaSearch, setup.token);
+  const entries = (bundle: { entry?: unknown[] }) => bundle.entry?.length ?? 0;
+  rows.push(
+    await compare(
+      'FHIR search (20 a page) with an RPT, against the same search with an OAuth token',
+      0,
+      () => repeat(issuer, { method: 'GET', path: umaSearch, headers: rptBearer }),
+      () => repeat(issuer, { method: 'GET', path: umaSearch, headers: bearer }),
+      `${entries(searchWithRpt)} and ${entries(searchWithToken)} entries a page`,
+    ),
+  );
+
   printTable();
   for (const note of notes) console.log(`\n${note}`);
+}
+
+/** A GET that must answer 200 before it is measured; answers the parsed body. */
+async function expectOk(
+  base: string,
+  path: string,
+  token: string,
+): Promise<{ id?: string; entry?: unknown[] }> {
+  const response = await fetch(`${base}${path}`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  const text = await response.text();
+  if (response.status !== 200) throw new Error(`GET ${path} answered ${response.status}: ${text}`);
+  return JSON.parse(text) as { id?: string; entry?: unknown[] };
 }
 
 const notes: string[] = [];
@@ -239,19 +348,33 @@ async function compare(
   target: number,
   kardia: () => Promise<LoadResult>,
   baseline: () => Promise<LoadResult>,
+  note?: string,
 ): Promise<Row> {
   let best = { kardia: 0, baseline: 0 };
-  let errors = 0;
+  const unexpected: Record<string, number> = {};
+  const count = (side: string, result: LoadResult) => {
+    for (const [status, n] of Object.entries(result.statuses)) {
+      if (Number(status) !== 200)
+        unexpected[`${side} ${status}`] = (unexpected[`${side} ${status}`] ?? 0) + n;
+    }
+  };
   for (let round = 0; round < 2; round++) {
     const b = await baseline();
     const k = await kardia();
-    errors += k.errors + b.errors;
+    count('baseline', b);
+    count('Kardia', k);
     best = {
       kardia: Math.max(best.kardia, k.perSecond),
       baseline: Math.max(best.baseline, b.perSecond),
     };
   }
-  return { path, ...best, target, ...(errors ? { note: `${errors} non-200 answers` } : {}) };
+  // A run that saw errors measured error answers: the row says so (status 0: no answer).
+  const errors = Object.entries(unexpected).map(([what, n]) => `${n}× ${what}`);
+  const notes = [
+    ...(errors.length ? [`ERRORS: ${errors.join(', ')}`] : []),
+    ...(note ? [note] : []),
+  ];
+  return { path, ...best, target, ...(notes.length ? { note: notes.join('; ') } : {}) };
 }
 
 function printTable() {
