@@ -3,7 +3,7 @@ import { nowSeconds } from '../../util/time.js';
 import type { RequestingParty } from '../claims/requesting-party.js';
 import { evaluateScope } from '../policy/evaluate.js';
 import type { RequiredClaim } from '../policy/policy-shape.js';
-import { listPolicies } from '../policy/policy-store.js';
+import { listPolicies, type Policy } from '../policy/policy-store.js';
 import { answeredOnChain, chainDenied } from '../requests/access-requests.js';
 import type { Permission } from '../tickets/tickets.js';
 import type { Requested } from './requested-permissions.js';
@@ -18,7 +18,7 @@ export interface GrantedScope {
 
 /** The verdict on a whole request (Part 3.10: no partial grants). */
 export type Assessment =
-  | { kind: 'grant'; granted: GrantedScope[] }
+  | { kind: 'grant'; granted: GrantedScope[]; policies: Policy[] }
   | { kind: 'denied' }
   | { kind: 'need_info'; missing: RequiredClaim[] }
   | { kind: 'ask'; asked: Permission[] };
@@ -79,5 +79,7 @@ export async function assess(
     return (await chainDenied(kardia, chainId)) ? { kind: 'denied' } : { kind: 'ask', asked };
   }
   // What the owner left out of an approval in part is dropped; if nothing is left, refuse.
-  return granted.length > 0 ? { kind: 'grant', granted } : { kind: 'denied' };
+  if (granted.length === 0) return { kind: 'denied' };
+  const used = new Set(granted.map((g) => g.policyId));
+  return { kind: 'grant', granted, policies: policies.filter((p) => used.has(p.id)) };
 }

@@ -63,8 +63,7 @@ export const umaTicketGrant: GrantHandler = async ({ kardia, request, params, cl
     throw requestSubmitted(kardia, next);
   }
   if (verdict.kind !== 'grant' || !source.party) throw requestDenied();
-  const policyIds = [...new Set(verdict.granted.map((g) => g.policyId))];
-  if (!(await bindAtFirstUse(kardia, ticket.owner, policyIds, source.party))) {
+  if (!(await bindAtFirstUse(kardia, ticket.owner, verdict.policies, source.party))) {
     throw requestDenied();
   }
 

@@ -23,17 +23,17 @@ export const boundToAnother = (policy: Policy, party: RequestingParty | undefine
   (policy.boundTo.iss !== party.iss || policy.boundTo.sub !== party.sub);
 
 /**
- * Binds the owner's policies named in `policyIds` that bind at first use and are still unbound
- * to `party`. Answers false when one of them turns out bound to somebody else (a first use by
- * another identity at the same moment), in which case no RPT may be issued on it.
+ * Binds those of the policies that justify an RPT (as the assessment read them) that bind at
+ * first use and are still unbound to `party`. Answers false when one of them turns out bound to
+ * somebody else (a first use by another identity at the same moment), in which case no RPT may
+ * be issued on it.
  */
 export async function bindAtFirstUse(
   kardia: Kardia,
   owner: string,
-  policyIds: string[],
+  used: Policy[],
   party: RequestingParty,
 ): Promise<boolean> {
-  const used = (await listPolicies(kardia, owner)).filter((p) => policyIds.includes(p.id));
   const unbound = used.filter((p) => bindsAtFirstUse(p) && !p.boundTo).map((p) => p.id);
   if (unbound.length === 0) return true;
   await kardia.store.db
