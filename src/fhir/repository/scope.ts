@@ -8,18 +8,40 @@ import type { ResourceIndex } from './indexer.js';
  * A caller's RecordScope as SQL conditions on a resource row aliased `r` (spec Part 3.6 and HEART
  * FHIR §1.4 steps 5 and 6): applied inside every read, search, include and history query, so
  * totals and pages only count what the caller may see.
+ *
+ * A search lists the compartment (`r.id in (...)`), which lets the database walk the patient's
+ * resources through the compartment index. A query that already names one resource (`pinned`:
+ * read, vread, instance history) asks that resource's own compartment and label rows through
+ * their primary keys instead: listing the compartment there would cost a read the size of the
+ * whole record on every request.
  */
-export function visibleTo(scope: RecordScope, type: string): RawBuilder<SqlBool> | undefined {
+export function visibleTo(
+  scope: RecordScope,
+  type: string,
+  pinned = false,
+): RawBuilder<SqlBool> | undefined {
   const conditions: RawBuilder<unknown>[] = [];
   if (scope.types !== '*' && !scope.types.has(type)) return sql<SqlBool>`1 = 0`;
   if (scope.patients !== '*' && isCompartmentType(type)) {
     if (scope.patients.length === 0) return sql<SqlBool>`1 = 0`;
-    conditions.push(sql`r.id in (select c.id from fhir_compartments c
-      where c.resource_type = ${type} and c.patient_id in (${sql.join(scope.patients)}))`);
+    const patients = sql.join(scope.patients);
+    conditions.push(
+      pinned
+        ? sql`exists (select 1 from fhir_compartments c where c.resource_type = r.resource_type
+          and c.id = r.id and c.patient_id in (${patients}))`
+        : sql`r.id in (select c.id from fhir_compartments c
+          where c.resource_type = ${type} and c.patient_id in (${patients}))`,
+    );
   }
   if (scope.deniedLabels.length > 0) {
-    conditions.push(sql`r.id not in (select l.id from fhir_security_labels l
-      where l.resource_type = ${type} and l.label in (${sql.join(scope.deniedLabels)}))`);
+    const labels = sql.join(scope.deniedLabels);
+    conditions.push(
+      pinned
+        ? sql`not exists (select 1 from fhir_security_labels l where l.resource_type = r.resource_type
+          and l.id = r.id and l.label in (${labels}))`
+        : sql`r.id not in (select l.id from fhir_security_labels l
+          where l.resource_type = ${type} and l.label in (${labels}))`,
+    );
   }
   if (conditions.length === 0) return undefined;
   return sql<SqlBool>`(${sql.join(conditions, sql` and `)})`;

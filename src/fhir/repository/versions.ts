@@ -30,7 +30,7 @@ export async function readCurrent(
     .select(['r.version', 'r.last_updated', 'r.deleted', 'r.content'])
     .where('r.resource_type', '=', type)
     .where('r.id', '=', id);
-  const visible = visibleTo(scope, type);
+  const visible = visibleTo(scope, type, true);
   if (visible) query = query.where(visible);
   const row = await query.executeTakeFirst();
   if (!row) throw notFound();
@@ -53,7 +53,7 @@ export async function readVersion(
     .where('r.resource_type', '=', type)
     .where('r.id', '=', id)
     .where('r.version', '=', Number(versionId));
-  const visible = visibleTo(scope, type);
+  const visible = visibleTo(scope, type, true);
   if (visible) query = query.where(visible);
   const row = await query.executeTakeFirst();
   if (!row) throw notFound('version not found');
@@ -93,7 +93,7 @@ export async function readHistory(
         and n.id = r.id and n.version > r.version and n.last_updated <= ${query.at})`,
     );
   }
-  const visible = visibleTo(scope, query.type);
+  const visible = visibleTo(scope, query.type, query.id !== undefined);
   if (visible) base = base.where(visible);
   const counted = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
   const rows = await base
