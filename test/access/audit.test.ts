@@ -126,9 +126,23 @@ describe('audit of FHIR interactions', () => {
       expect(event.agent.every((a) => typeof a.requestor === 'boolean')).toBe(true);
       expect(event.source.observer).toBeDefined();
       expect(entry.fullUrl).toBe(`${fhir}/AuditEvent/${event.id}`);
+      // FHIR R4 datatypes.html#id: the id of an AuditEvent is a valid FHIR id.
+      expect(event.id).toMatch(/^[A-Za-z0-9\-.]{1,64}$/);
     }
     const recorded = (bundle.entry ?? []).map((e) => (e.resource as AuditEvent).recorded);
     expect([...recorded].sort().reverse()).toEqual(recorded);
+  });
+
+  it('gives audit records ids that grow with time, so the history is appended, not scattered', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      await interact('not-a-token', { kind: 'read', resourceType: 'Patient', id: 'f201' });
+      const [newest] = await (await accessFor(server.kardia)).auditOfOwner(OWNER_F);
+      ids.push(newest?.id ?? '');
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    expect(new Set(ids).size).toBe(3);
+    expect([...ids].sort()).toEqual(ids);
   });
 
   it('holds no token in the audit tables', async () => {

@@ -28,12 +28,14 @@ export class AuditWriter {
     const record = toAuditRecord(event, caller);
     return new Promise((resolve, reject) => {
       this.queue.push({ record, done: () => resolve(record), failed: reject });
-      if (!this.writing) void this.drain();
+      if (!this.writing) {
+        this.writing = true;
+        setImmediate(() => void this.drain());
+      }
     });
   }
 
   private async drain(): Promise<void> {
-    this.writing = true;
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, MAX_BATCH);
       try {
