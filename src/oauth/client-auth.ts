@@ -127,11 +127,13 @@ async function verifyAssertion(
  * so a replay is refused on every node sharing the database.
  */
 async function rememberAssertion(kardia: Kardia, clientId: string, jti: string, exp: number) {
-  const result = await kardia.store.db
-    .insertInto('assertion_jtis')
-    .values({ client_id: clientId, jti, expires_at: exp + CLOCK_SKEW })
-    .onConflict((oc) => oc.columns(['client_id', 'jti']).doNothing())
-    .executeTakeFirst();
+  const result = await kardia.store.grouped((db) =>
+    db
+      .insertInto('assertion_jtis')
+      .values({ client_id: clientId, jti, expires_at: exp + CLOCK_SKEW })
+      .onConflict((oc) => oc.columns(['client_id', 'jti']).doNothing())
+      .executeTakeFirst(),
+  );
   if (Number(result.numInsertedOrUpdatedRows ?? 0n) !== 1) {
     throw invalidClient('client assertion jti replayed');
   }

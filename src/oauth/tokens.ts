@@ -52,22 +52,28 @@ export async function issueToken(kardia: Kardia, input: IssueTokenInput): Promis
     exp,
     jti,
   };
-  await kardia.store.db
-    .insertInto('tokens')
-    .values({
-      jti,
-      kind: input.kind,
-      client_id: input.clientId,
-      sub: input.sub,
-      scope: input.scope,
-      grant_id: input.grantId ?? null,
-      parent: input.parent ?? null,
-      expires_at: exp,
-      revoked_at: null,
-      created_at: iat,
-    })
-    .execute();
-  const token = await kardia.keys.sign(payload, TOKEN_TYPES[input.kind]);
+  // The row and the signature do not depend on each other: the signature is computed off the
+  // main thread while the row is written.
+  const [token] = await Promise.all([
+    kardia.keys.sign(payload, TOKEN_TYPES[input.kind]),
+    kardia.store.grouped((db) =>
+      db
+        .insertInto('tokens')
+        .values({
+          jti,
+          kind: input.kind,
+          client_id: input.clientId,
+          sub: input.sub,
+          scope: input.scope,
+          grant_id: input.grantId ?? null,
+          parent: input.parent ?? null,
+          expires_at: exp,
+          revoked_at: null,
+          created_at: iat,
+        })
+        .execute(),
+    ),
+  ]);
   return { token, jti, exp, iat };
 }
 

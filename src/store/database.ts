@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
+import { GroupCommit, type GroupedWrite } from './group-commit.js';
 import type { Database } from './tables.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -10,6 +11,8 @@ export type Dialect = 'sqlite' | 'postgres';
 export interface Store {
   db: Kysely<Database>;
   dialect: Dialect;
+  /** Runs a small independent write in a transaction shared with its neighbours (group-commit.ts). */
+  grouped<T>(write: GroupedWrite<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -38,7 +41,12 @@ function openSqlite(path: string): Store {
   const db = new Kysely<Database>({
     dialect: new SqliteDialect({ database: withStatementCache(database) }),
   });
-  return { db, dialect: 'sqlite', close: () => db.destroy() };
+  return storeOf(db, 'sqlite');
+}
+
+function storeOf(db: Kysely<Database>, dialect: Dialect): Store {
+  const group = new GroupCommit(db, dialect === 'sqlite');
+  return { db, dialect, grouped: (write) => group.run(write), close: () => db.destroy() };
 }
 
 /**
@@ -74,7 +82,7 @@ function openPostgres(url: string): Store {
   // An idle client that loses its connection must not crash the process.
   pool.on('error', () => undefined);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { db, dialect: 'postgres', close: () => db.destroy() };
+  return storeOf(db, 'postgres');
 }
 
 /** Shown in logs and errors: the URL without credentials. */
