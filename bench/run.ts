@@ -171,6 +171,7 @@ async function main() {
           path: '/fhir/Observation/obs-1',
           headers: { authorization: `Bearer ${minimalToken}` },
         }),
+      'Kardia checks a token signature once and remembers it; the baseline checks it every time',
     ),
   );
   rows.push(

@@ -66,6 +66,8 @@ describe('bearer tokens at the FHIR server', () => {
 
   it('OA-PR-4 refuses a bad signature, an expired token and alg none with invalid_token', async () => {
     const token = await clientCredentialsToken(server, client, 'user/*.read');
+    // Accepted first, so its verified signature is remembered: that must not help a forgery.
+    expectAllowed(await authorize(server, bearer(token)));
     const [header, payload, signature = ''] = token.split('.');
     const flipped = `${signature.startsWith('A') ? 'B' : 'A'}${signature.slice(1)}`;
     const tampered = `${header}.${payload}.${flipped}`;

@@ -1,9 +1,12 @@
+import type { KeyObject } from 'node:crypto';
 import type { Logger } from 'pino';
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { FhirError } from '../../fhir/outcome.js';
 import { invalidToken } from './challenge.js';
 import type { Introspector } from './introspection.js';
 import { AsUnavailable, type TrustedAs } from './trusted-as.js';
+import { VerifiedTokens } from './verified-tokens.js';
+import { nowSeconds } from '../../util/time.js';
 
 /** HEART OAuth §3.2.1: RS256 must work; the other asymmetric algorithms Kardia signs with. */
 const ALGORITHMS = ['RS256', 'PS256', 'ES256'];
@@ -28,6 +31,8 @@ export interface AccessTokenClaims {
  * Every failure is the same public `invalid_token`; the reason goes to the log only.
  */
 export class TokenValidator {
+  private readonly verified = new VerifiedTokens();
+
   constructor(
     private readonly as: TrustedAs,
     private readonly introspector: Introspector,
@@ -62,6 +67,20 @@ export class TokenValidator {
     const { kid, alg } = header;
     const key = await this.guard(() => this.as.key(kid, alg));
     if (!key) throw invalidToken(this.realm, 'token kid unknown to the trusted AS');
+    const payload =
+      this.verified.lookup(token, key, nowSeconds(), CLOCK_SKEW) ??
+      (await this.checkSignature(token, key));
+    // HEART OAuth §4.2 (OA-PR-5): when `aud` is present, this RS must be in it.
+    const aud = payload.aud;
+    if (aud !== undefined) {
+      const audiences = Array.isArray(aud) ? aud : [aud];
+      if (!audiences.includes(this.resource)) throw invalidToken(this.realm, 'aud lacks this RS');
+    }
+    return payload;
+  }
+
+  /** The signature and the time claims, checked once per token (verified-tokens.ts). */
+  private async checkSignature(token: string, key: KeyObject): Promise<JWTPayload> {
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, key, {
@@ -78,12 +97,7 @@ export class TokenValidator {
       }
       throw error;
     }
-    // HEART OAuth §4.2 (OA-PR-5): when `aud` is present, this RS must be in it.
-    const aud = payload.aud;
-    if (aud !== undefined) {
-      const audiences = Array.isArray(aud) ? aud : [aud];
-      if (!audiences.includes(this.resource)) throw invalidToken(this.realm, 'aud lacks this RS');
-    }
+    this.verified.remember(token, key, payload);
     return payload;
   }
 
