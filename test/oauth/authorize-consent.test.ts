@@ -171,7 +171,10 @@ describe('the decision', () => {
   it('refuses a decision whose CSRF token is missing or wrong, with a page and no redirect', async () => {
     const { user, agent, html } = await consentPage(request(web.clientId));
     const fields = formFields(html, 'action="/authorize/decision"');
-    for (const csrf of [undefined, 'forged', fields.csrf_token?.replace(/^./, 'A') ?? '']) {
+    const real = fields.csrf_token ?? '';
+    // One character changed: the first one, to a letter it is not already.
+    const altered = `${real.startsWith('A') ? 'B' : 'A'}${real.slice(1)}`;
+    for (const csrf of [undefined, 'forged', altered]) {
       const rest = Object.fromEntries(Object.entries(fields).filter(([n]) => n !== 'csrf_token'));
       const body = {
         ...rest,
