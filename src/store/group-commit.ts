@@ -1,14 +1,9 @@
 import type { Kysely } from 'kysely';
+import { type Outcome, TurnBatcher } from '../util/turn-batcher.js';
 import type { Database } from './tables.js';
 
 /** A small write that may share its transaction with others: it must not depend on them. */
 export type GroupedWrite<T> = (db: Kysely<Database>) => Promise<T>;
-
-interface Pending {
-  write: GroupedWrite<unknown>;
-  done: (value: unknown) => void;
-  failed: (error: unknown) => void;
-}
 
 /** At most this many writes go into one transaction. */
 const MAX_BATCH = 256;
@@ -27,49 +22,31 @@ const MAX_BATCH = 256;
  * its own, as before.
  */
 export class GroupCommit {
-  private queue: Pending[] = [];
-  private scheduled = false;
+  private readonly batcher: TurnBatcher<GroupedWrite<unknown>, unknown>;
 
   constructor(
     private readonly db: Kysely<Database>,
     private readonly grouping: boolean,
-  ) {}
+  ) {
+    this.batcher = new TurnBatcher((writes) => this.commit(writes), MAX_BATCH);
+  }
 
   run<T>(write: GroupedWrite<T>): Promise<T> {
     if (!this.grouping) return write(this.db);
-    return new Promise<T>((resolve, reject) => {
-      this.queue.push({ write, done: resolve as (value: unknown) => void, failed: reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => void this.flush());
-      }
-    });
+    return this.batcher.add(write) as Promise<T>;
   }
 
-  private async flush(): Promise<void> {
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, MAX_BATCH);
-      const outcomes: ({ value: unknown } | { error: unknown })[] = [];
-      try {
-        await this.db.transaction().execute(async (tx) => {
-          for (const pending of batch) {
-            try {
-              outcomes.push({ value: await pending.write(tx) });
-            } catch (error) {
-              outcomes.push({ error });
-            }
-          }
-        });
-      } catch (error) {
-        batch.forEach((pending) => pending.failed(error));
-        continue;
+  private async commit(writes: GroupedWrite<unknown>[]): Promise<Outcome<unknown>[]> {
+    const outcomes: Outcome<unknown>[] = [];
+    await this.db.transaction().execute(async (tx) => {
+      for (const write of writes) {
+        try {
+          outcomes.push({ value: await write(tx) });
+        } catch (error) {
+          outcomes.push({ error });
+        }
       }
-      batch.forEach((pending, i) => {
-        const outcome = outcomes[i];
-        if (outcome && 'value' in outcome) pending.done(outcome.value);
-        else pending.failed(outcome?.error);
-      });
-    }
-    this.scheduled = false;
+    });
+    return outcomes;
   }
 }
