@@ -11,9 +11,9 @@ import type { ResourceIndex } from './indexer.js';
  *
  * A search lists the compartment (`r.id in (...)`), which lets the database walk the patient's
  * resources through the compartment index. A query that already names one resource (`pinned`:
- * read, vread, instance history) asks that resource's own compartment and label rows through
- * their primary keys instead: listing the compartment there would cost a read the size of the
- * whole record on every request.
+ * read, vread, instance history) asks that resource's own compartment rows through their
+ * primary key instead: listing the compartment there would cost a read the size of the whole
+ * record on every request.
  */
 export function visibleTo(
   scope: RecordScope,
@@ -34,14 +34,11 @@ export function visibleTo(
     );
   }
   if (scope.deniedLabels.length > 0) {
-    const labels = sql.join(scope.deniedLabels);
-    conditions.push(
-      pinned
-        ? sql`not exists (select 1 from fhir_security_labels l where l.resource_type = r.resource_type
-          and l.id = r.id and l.label in (${labels}))`
-        : sql`r.id not in (select l.id from fhir_security_labels l
-          where l.resource_type = ${type} and l.label in (${labels}))`,
-    );
+    // Asked of each candidate row: the labelled resources of a type, listed, grow with the whole
+    // database, while a row's own labels are a primary-key lookup.
+    conditions.push(sql`not exists (select 1 from fhir_security_labels l
+      where l.resource_type = r.resource_type and l.id = r.id
+      and l.label in (${sql.join(scope.deniedLabels)}))`);
   }
   if (conditions.length === 0) return undefined;
   return sql<SqlBool>`(${sql.join(conditions, sql` and `)})`;
