@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { exportJWK, generateKeyPair } from 'jose';
 import { runLoad, type LoadRequest, type LoadResult } from './load.js';
+import { MEMORY_TARGET_MB, measureMemory } from './memory.js';
 import {
   forkScript,
   kardiaCli,
@@ -286,6 +287,29 @@ async function main() {
 
   printTable();
   for (const note of notes) console.log(`\n${note}`);
+
+  // Resident memory: a database of its own, filled to BENCH_MEMORY_RESOURCES (0 skips it).
+  const memoryResources = Number(process.env.BENCH_MEMORY_RESOURCES ?? 1_000_000);
+  if (memoryResources > 0) {
+    const memory = await measureMemory({
+      dir,
+      jwksFile,
+      port: kardiaPort + 2000,
+      resources: memoryResources,
+      concurrency: CONCURRENCY,
+      seconds: SECONDS,
+      children,
+    });
+    const answered = Object.entries(memory.statuses)
+      .map(([status, n]) => `${n}× ${status}`)
+      .join(', ');
+    console.log('\n| resident memory | peak MB | limit MB | ratio | target | |');
+    console.log('| --- | ---: | ---: | ---: | ---: | --- |');
+    const ratio = memory.peakMb / MEMORY_TARGET_MB;
+    console.log(
+      `| serving ${memory.resources} resources (reads and patient searches of 50 owners, ${(memory.requests / SECONDS).toFixed(0)} req/s) | ${memory.peakMb.toFixed(0)} | ${MEMORY_TARGET_MB} | ${ratio.toFixed(2)} | ≤ 1.00 | ${ratio <= 1 ? 'meets' : 'ABOVE'}; ${answered}; database built in ${memory.buildSeconds.toFixed(0)} s |`,
+    );
+  }
 }
 
 /** A GET that must answer 200 before it is measured; answers the parsed body. */

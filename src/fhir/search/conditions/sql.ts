@@ -7,6 +7,13 @@ export type Condition = RawBuilder<SqlBool>;
  * `r.id [not] in (rows of the index table for this parameter matching any of the values)`. Every
  * search condition has this one shape, so SQLite and PostgreSQL run the same SQL and drive the
  * lookup from the (resource_type, param, value) indexes.
+ *
+ * Limitation: each condition lists its matches across every record of the database, and the
+ * caller's compartment only narrows them afterwards, so `Observation?patient=X&code=Y` reads
+ * every resource with that code. On a personal record the compartment is nearly always the
+ * narrowest condition; asking the other conditions row by row (`exists` on the `_resource`
+ * index) once a compartment condition is present would make such searches grow with one record,
+ * not the database.
  */
 export function inIndex(
   table: IndexTableName,
