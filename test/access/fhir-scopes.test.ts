@@ -72,6 +72,27 @@ describe('HEART FHIR OAuth 2.0 scopes at the FHIR server', () => {
     ]);
   });
 
+  it('FHIR-18 FHIR-34 a search confined to the caller’s records keeps its answers with each condition asked row by row', async () => {
+    // A user/ token confines the search to A's compartments, which then drive the query and the
+    // search's own conditions are asked of each row (src/fhir/search/conditions/sql.ts).
+    const user = await tokenA('user/Observation.read');
+    const search = async (query: string) => {
+      const answer = await call(user, `/Observation?${query}`);
+      expect(answer.status).toBe(200);
+      return { ids: ids(answer.body), total: (answer.body as unknown as Bundle).total };
+    };
+    const both = ['Observation/obs-example', 'Observation/obs-pat1'];
+    expect((await search('code=8867-4')).ids).toEqual(both);
+    expect((await search('code=http://loinc.org|8867-4&patient=pat1')).ids).toEqual([
+      'Observation/obs-pat1',
+    ]);
+    expect((await search('code:not=8867-4')).ids).toEqual([]);
+    expect((await search('code:missing=false')).ids).toEqual(both);
+    expect((await search('code:missing=true')).ids).toEqual([]);
+    expect((await search('code=0000-0')).ids).toEqual([]);
+    expect(await search('code=8867-4&_count=1')).toMatchObject({ total: 2 });
+  });
+
   it('HFO-3 patient/*.read without a patient claim is refused with 403', async () => {
     const token = await tokenA('patient/*.read');
     const answer = await call(token, '/Observation/obs-example');

@@ -1,9 +1,10 @@
 import type { Resource } from '@medplum/fhirtypes';
 import { type RawBuilder, sql } from 'kysely';
 import type { RecordScope } from '../access-port.js';
+import { isCompartmentType } from '../definitions/compartment.js';
 import { visibleTo } from '../repository/scope.js';
 import type { Db } from '../repository/write.js';
-import type { Condition } from './conditions/index.js';
+import { type Condition, perRow } from './conditions/index.js';
 import { MAX_INCLUDES_PER_PAGE } from './limits.js';
 import type { IncludeSpec, SearchRequest, SortKey } from './request.js';
 
@@ -25,7 +26,11 @@ export async function runSearch(
   request: SearchRequest,
   scope: RecordScope,
 ): Promise<SearchResult> {
-  const conditions = [...request.conditions, ...scopeConditions(request, scope)];
+  const scoped = scopeConditions(request, scope);
+  const conditions = [
+    ...(inCompartment(request, scope) ? request.conditions.map(perRow) : request.conditions),
+    ...scoped,
+  ];
   const total =
     request.total === 'none' && !request.summaryCount
       ? undefined
@@ -56,6 +61,10 @@ export function scopeConditions(request: SearchRequest, scope: RecordScope): Con
   if (visible) conditions.push(visible);
   return conditions;
 }
+
+/** Whether the search is confined to listed compartments, which then drive the query. */
+const inCompartment = (request: SearchRequest, scope: RecordScope): boolean =>
+  request.compartment !== undefined || (scope.patients !== '*' && isCompartmentType(request.type));
 
 function filtered(db: Db, type: string, conditions: Condition[]) {
   let query = db

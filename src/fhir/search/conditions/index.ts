@@ -11,7 +11,7 @@ import { stringCondition } from './string.js';
 import { tokenCondition } from './token.js';
 import { uriCondition } from './uri.js';
 
-export type { Condition } from './sql.js';
+export { type Condition, perRow } from './sql.js';
 
 /**
  * Which modifiers Kardia implements, per parameter kind. Anything else (`:in`, `:below`,

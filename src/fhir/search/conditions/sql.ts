@@ -4,16 +4,15 @@ import type { IndexTableName } from '../../repository/tables.js';
 export type Condition = RawBuilder<SqlBool>;
 
 /**
+ * The same condition asked of one row, for a query that another, narrower condition drives (see
+ * `perRow`): `[not] exists` on the index table's (resource_type, id, param) index.
+ */
+const rowForms = new WeakMap<Condition, Condition>();
+
+/**
  * `r.id [not] in (rows of the index table for this parameter matching any of the values)`. Every
  * search condition has this one shape, so SQLite and PostgreSQL run the same SQL and drive the
  * lookup from the (resource_type, param, value) indexes.
- *
- * Limitation: each condition lists its matches across every record of the database, and the
- * caller's compartment only narrows them afterwards, so `Observation?patient=X&code=Y` reads
- * every resource with that code. On a personal record the compartment is nearly always the
- * narrowest condition; asking the other conditions row by row (`exists` on the `_resource`
- * index) once a compartment condition is present would make such searches grow with one record,
- * not the database.
  */
 export function inIndex(
   table: IndexTableName,
@@ -24,9 +23,23 @@ export function inIndex(
 ): Condition {
   const match = alternatives?.length ? sql` and (${sql.join(alternatives, sql` or `)})` : sql``;
   const operator = negate ? sql`not in` : sql`in`;
-  return sql<SqlBool>`r.id ${operator} (select i.id from ${sql.table(table)} i
+  const listed = sql<SqlBool>`r.id ${operator} (select i.id from ${sql.table(table)} i
     where i.resource_type = ${type} and i.param = ${param}${match})`;
+  const exists = negate ? sql`not exists` : sql`exists`;
+  rowForms.set(
+    listed,
+    sql<SqlBool>`${exists} (select 1 from ${sql.table(table)} i where i.resource_type = r.resource_type
+      and i.id = r.id and i.param = ${param}${match})`,
+  );
+  return listed;
 }
+
+/**
+ * A condition as a check of each candidate row, where it has such a form. A search confined to
+ * a compartment lets the compartment drive and asks the other conditions row by row: listed,
+ * each would read its matches across every record in the database.
+ */
+export const perRow = (condition: Condition): Condition => rowForms.get(condition) ?? condition;
 
 /** LIKE with the user's text escaped, so `%` and `_` match themselves. */
 export function likePattern(text: string, mode: 'prefix' | 'contains'): string {
