@@ -26,10 +26,15 @@ export function inIndex(
   const listed = sql<SqlBool>`r.id ${operator} (select i.id from ${sql.table(table)} i
     where i.resource_type = ${type} and i.param = ${param}${match})`;
   const exists = negate ? sql`not exists` : sql`exists`;
+  // Inside CASE the match cannot pick the index: the (resource_type, param, value) index would
+  // look equally exact to the planner and scan every row of that value for each candidate.
+  const rowMatch = alternatives?.length
+    ? sql` and (case when (${sql.join(alternatives, sql` or `)}) then 1 else 0 end) = 1`
+    : sql``;
   rowForms.set(
     listed,
     sql<SqlBool>`${exists} (select 1 from ${sql.table(table)} i where i.resource_type = r.resource_type
-      and i.id = r.id and i.param = ${param}${match})`,
+      and i.id = r.id and i.param = ${param}${rowMatch})`,
   );
   return listed;
 }
