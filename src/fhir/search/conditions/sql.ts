@@ -25,6 +25,9 @@ export function inIndex(
   const operator = negate ? sql`not in` : sql`in`;
   const listed = sql<SqlBool>`r.id ${operator} (select i.id from ${sql.table(table)} i
     where i.resource_type = ${type} and i.param = ${param}${match})`;
+  // A reference's matches are the resources pointing at one target, as narrow as a record: it
+  // stays listed, and may drive the query.
+  if (table === 'fhir_reference_index') return listed;
   const exists = negate ? sql`not exists` : sql`exists`;
   // Inside CASE the match cannot pick the index: the (resource_type, param, value) index would
   // look equally exact to the planner and scan every row of that value for each candidate.
