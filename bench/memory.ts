@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { runLoad, type LoadRequest } from './load.js';
-import { kardiaCli, nodeScript, startKardiaProcess } from './processes.js';
+import { addBenchClient, kardiaCli, nodeScript, startKardiaProcess } from './processes.js';
 
 export const MEMORY_TARGET_MB = 400;
 
@@ -50,21 +50,7 @@ export async function measureMemory(options: {
     KARDIA_DEMO: 'false',
   };
   await kardiaCli(['migrate', '--json'], env);
-  const client = (await kardiaCli(
-    [
-      'client',
-      'add',
-      '--name',
-      'memory',
-      '--grant',
-      'client_credentials',
-      '--jwks-file',
-      options.jwksFile,
-      '--scope',
-      'system/*.read',
-    ],
-    env,
-  )) as { client_id: string };
+  const client = await addBenchClient('memory', options.jwksFile, env);
   const setup = JSON.parse(
     await nodeScript(
       'bench/memory-setup.ts',

@@ -29,6 +29,17 @@ export async function waitFor(url: string, timeoutMs = 30_000): Promise<void> {
   throw new Error(`${url} did not answer in time`);
 }
 
+/** Registers the bench's client-credentials client (system/*.read) by hand, as JSON. */
+export async function addBenchClient(
+  name: string,
+  jwksFile: string,
+  env: Record<string, string>,
+): Promise<{ client_id: string }> {
+  const args = ['client', 'add', '--name', name, '--grant', 'client_credentials'];
+  const keysAndScope = ['--jwks-file', jwksFile, '--scope', 'system/*.read'];
+  return (await kardiaCli([...args, ...keysAndScope], env)) as { client_id: string };
+}
+
 /** Starts `kardia serve` as its own process, as it runs in production. */
 export async function startKardiaProcess(env: Record<string, string>): Promise<ChildProcess> {
   const child = spawn(

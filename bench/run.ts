@@ -11,6 +11,7 @@ import { exportJWK, generateKeyPair } from 'jose';
 import { runLoad, type LoadRequest, type LoadResult } from './load.js';
 import { MEMORY_TARGET_MB, measureMemory } from './memory.js';
 import {
+  addBenchClient,
   forkScript,
   kardiaCli,
   nodeScript,
@@ -61,21 +62,7 @@ async function main() {
   writeFileSync(jwksFile, JSON.stringify({ keys: [publicJwk] }));
 
   await kardiaCli(['migrate', '--json'], env);
-  const client = (await kardiaCli(
-    [
-      'client',
-      'add',
-      '--name',
-      'bench',
-      '--grant',
-      'client_credentials',
-      '--jwks-file',
-      jwksFile,
-      '--scope',
-      'system/*.read',
-    ],
-    env,
-  )) as { client_id: string };
+  const client = await addBenchClient('bench', jwksFile, env);
   const rs = (await kardiaCli(
     ['resource-server', 'add', '--name', 'bench-rs', '--jwks-file', jwksFile],
     env,
@@ -300,9 +287,12 @@ async function main() {
       seconds: SECONDS,
       children,
     });
-    const answered = Object.entries(memory.statuses)
-      .map(([status, n]) => `${n}× ${status}`)
-      .join(', ');
+    const errors = Object.entries(memory.statuses)
+      .filter(([status]) => Number(status) !== 200)
+      .map(([status, n]) => `${n}× ${status}`);
+    const answered = errors.length
+      ? `ERRORS: ${errors.join(', ')}`
+      : `${memory.requests} answered 200`;
     console.log('\n| resident memory | peak MB | limit MB | ratio | target | |');
     console.log('| --- | ---: | ---: | ---: | ---: | --- |');
     const ratio = memory.peakMb / MEMORY_TARGET_MB;

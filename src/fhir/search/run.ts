@@ -62,7 +62,13 @@ export function scopeConditions(request: SearchRequest, scope: RecordScope): Con
   return conditions;
 }
 
-/** Whether the search is confined to listed compartments, which then drive the query. */
+/**
+ * Whether the search is confined to listed compartments, which then drive the query.
+ *
+ * Limitation: a search with no compartment (a system/ scope) keeps every condition listed, so a
+ * condition matching much of the database is read whole. Choosing the narrowest condition to
+ * drive would need the index tables' statistics at query time.
+ */
 const inCompartment = (request: SearchRequest, scope: RecordScope): boolean =>
   request.compartment !== undefined || (scope.patients !== '*' && isCompartmentType(request.type));
 
